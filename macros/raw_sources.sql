@@ -1,0 +1,92 @@
+{#-
+    Raw data is Parquet under var('raw_data_dir'), one sub-directory per source (README: raw contract).
+    Before anything runs, every source table declared with meta.raw_dir becomes a view in its
+    source schema, so models read raw data only through source(). The view has exactly the contract
+    columns (extra file columns are ignored, absent nullable columns are typed nulls) plus the file
+    and row each record came from. A missing or empty directory gives an empty, typed view; a file
+    set lacking a required column stops the run with a message naming the source and the column.
+-#}
+{% macro create_raw_source_views() %}
+    {{ return(adapter.dispatch('create_raw_source_views', 'customer_levels')()) }}
+{% endmacro %}
+
+
+{% macro default__create_raw_source_views() %}
+    {{ exceptions.raise_compiler_error(
+        "create_raw_source_views has no implementation for adapter '" ~ adapter.type() ~ "'") }}
+{% endmacro %}
+
+
+{% macro raw_source_tables() %}
+    {% set tables = [] %}
+    {% for node in graph.sources.values() %}
+        {% if node.package_name == project_name and node.meta.get('raw_dir') %}
+            {% do tables.append(node) %}
+        {% endif %}
+    {% endfor %}
+    {{ return(tables | sort(attribute='unique_id')) }}
+{% endmacro %}
+
+
+{% macro raw_column_is_required(column) %}
+    {{ return(column.meta.get('required', true)) }}
+{% endmacro %}
+
+
+{% macro duckdb__create_raw_source_views() %}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% for source in raw_source_tables() %}
+        {% set directory = var('raw_data_dir') ~ '/' ~ source.meta['raw_dir'] %}
+        {% set pattern = (directory ~ '/**/*.parquet') | replace("'", "''") %}
+        {% set file_count = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] %}
+        {% set relation = api.Relation.create(database=source.database, schema=source.schema, identifier=source.identifier) %}
+        {% do run_query('create schema if not exists ' ~ relation.without_identifier()) %}
+
+        {% if file_count == 0 %}
+            {% set columns_sql = [] %}
+            {% for column in source.columns.values() %}
+                {% do columns_sql.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) %}
+            {% endfor %}
+            {% set body %}
+                select
+                    {{ columns_sql | join(',\n') }},
+                    cast(null as varchar) as _source_file,
+                    cast(null as bigint) as _source_row_number
+                where 1 = 0
+            {% endset %}
+        {% else %}
+            {% set reader %}
+                read_parquet('{{ pattern }}', union_by_name = true, hive_partitioning = true,
+                             filename = '_source_file', file_row_number = true)
+            {% endset %}
+            {% set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list %}
+            {% set missing_required = [] %}
+            {% set columns_sql = [] %}
+            {% for column in source.columns.values() %}
+                {% if column.name | lower in present %}
+                    {% do columns_sql.append(adapter.quote(column.name)) %}
+                {% elif raw_column_is_required(column) %}
+                    {% do missing_required.append(column.name) %}
+                {% else %}
+                    {% do columns_sql.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) %}
+                {% endif %}
+            {% endfor %}
+            {% if missing_required %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw source '" ~ source.source_name ~ "." ~ source.name ~ "' (" ~ directory ~ "/, "
+                    ~ file_count ~ " Parquet files): required column(s) missing from every file: "
+                    ~ (missing_required | join(', ')) ~ ". See README: raw-data contract.") }}
+            {% endif %}
+            {% set body %}
+                select
+                    {{ columns_sql | join(',\n') }},
+                    _source_file,
+                    file_row_number as _source_row_number
+                from {{ reader }}
+            {% endset %}
+        {% endif %}
+        {% do run_query('create or replace view ' ~ relation ~ ' as ' ~ body) %}
+        {% do log('raw source ' ~ relation ~ ': ' ~ file_count ~ ' Parquet files under ' ~ directory, info=true) %}
+    {% endfor %}
+    {{ return('') }}
+{% endmacro %}

@@ -1,0 +1,32 @@
+-- The single date levels are evaluated on: var('as_of_date'), or the latest activity in the data.
+{% set as_of_date = var('as_of_date') %}
+with
+
+events as (
+    select occurred_at from {{ ref('stg_web__events') }}
+),
+
+orders as (
+    select ordered_at from {{ ref('stg_shop__orders') }}
+),
+
+latest_activity as (
+    select max(activity_at) as latest_activity_at
+    from (
+        select occurred_at as activity_at from events
+        union all
+        select ordered_at as activity_at from orders
+    ) as activity
+),
+
+final as (
+    select
+        {% if as_of_date -%}
+            cast('{{ as_of_date }}' as date)
+        {%- else -%}
+            cast(latest_activity_at as date)
+        {%- endif %} as as_of_date
+    from latest_activity
+)
+
+select * from final

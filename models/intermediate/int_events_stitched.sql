@@ -1,0 +1,120 @@
+-- Web events up to the as-of date, each with the person it belongs to. Grain: event.
+-- Identity rule (docs/decisions.md: identity stitching), deterministic and without recursion:
+--   1. an event's own customer_id wins;
+--   2. else its e-mail, when a customer ordered (or identified) with that e-mail, gives that customer;
+--   3. else its e-mail alone is the person (a sign-up who never bought);
+--   4. else its anonymous_id belongs to whoever the first identified event of that id names;
+--   5. else the anonymous_id is its own person (a visitor).
+with
+
+events as (
+    select * from {{ ref('stg_web__events') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders_netted_of_refunds') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+events_to_as_of as (
+    select events.*
+    from events
+    cross join as_of
+    where cast(events.occurred_at as date) <= as_of.as_of_date
+),
+
+email_links as (
+    -- Every place an e-mail was seen with a customer id; any order counts, even a cancelled one.
+    select
+        email_hash,
+        customer_id,
+        ordered_at as linked_at
+    from orders
+    where email_hash is not null
+    union all
+    select
+        email_hash,
+        customer_id,
+        occurred_at as linked_at
+    from events_to_as_of
+    where email_hash is not null and customer_id is not null
+),
+
+email_links_ranked as (
+    select
+        email_hash,
+        customer_id,
+        row_number() over (partition by email_hash order by linked_at, customer_id) as link_rank
+    from email_links
+),
+
+email_owners as (
+    -- An e-mail shared by several customers belongs to the first who used it.
+    select
+        email_hash,
+        customer_id
+    from email_links_ranked
+    where link_rank = 1
+),
+
+events_identified as (
+    select
+        events_to_as_of.*,
+        case
+            when events_to_as_of.customer_id is not null
+                then 'customer:' || events_to_as_of.customer_id
+            when email_owners.customer_id is not null
+                then 'customer:' || email_owners.customer_id
+            when events_to_as_of.email_hash is not null
+                then 'email:' || events_to_as_of.email_hash
+        end as identified_person_id
+    from events_to_as_of
+    left join email_owners
+        on events_to_as_of.email_hash = email_owners.email_hash
+),
+
+anonymous_ids_ranked as (
+    select
+        anonymous_id,
+        identified_person_id,
+        row_number() over (
+            partition by anonymous_id order by occurred_at, event_id
+        ) as identification_rank
+    from events_identified
+    where anonymous_id is not null and identified_person_id is not null
+),
+
+anonymous_id_owners as (
+    select
+        anonymous_id,
+        identified_person_id as person_id
+    from anonymous_ids_ranked
+    where identification_rank = 1
+),
+
+final as (
+    select
+        events_identified.event_id,
+        coalesce(
+            events_identified.identified_person_id,
+            anonymous_id_owners.person_id,
+            'anonymous:' || events_identified.anonymous_id
+        ) as person_id,
+        events_identified.event_type,
+        events_identified.anonymous_id,
+        events_identified.occurred_at,
+        cast(events_identified.occurred_at as date) as event_date,
+        events_identified.utm_source,
+        events_identified.utm_medium,
+        events_identified.utm_campaign,
+        events_identified.page_path,
+        events_identified.referrer
+    from events_identified
+    left join anonymous_id_owners
+        on events_identified.anonymous_id = anonymous_id_owners.anonymous_id
+)
+
+select * from final

@@ -1,0 +1,45 @@
+-- One row per stitched person with their milestones, value and current relationship level.
+with
+
+people as (
+    select * from {{ ref('int_people_milestones') }}
+),
+
+level_history as (
+    select * from {{ ref('fct_level_history') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+current_levels as (
+    select
+        person_id,
+        level_number,
+        level_name
+    from level_history
+    where is_current
+),
+
+final as (
+    select
+        cast(people.person_id as varchar) as person_id,
+        cast(people.first_visit_at as timestamp) as first_visit_at,
+        cast(people.signed_up_at as timestamp) as signed_up_at,
+        cast(people.first_order_at as timestamp) as first_order_at,
+        cast(people.second_order_at as timestamp) as second_order_at,
+        cast(people.last_order_at as timestamp) as last_order_at,
+        cast(people.valid_order_count as integer) as valid_order_count,
+        cast(people.net_revenue as decimal(18, 2)) as net_revenue,
+        cast(people.acquisition_channel as varchar) as acquisition_channel,
+        cast(current_levels.level_number as integer) as level_number,
+        cast(current_levels.level_name as varchar) as level_name,
+        cast(as_of.as_of_date as date) as as_of_date
+    from people
+    cross join as_of
+    left join current_levels
+        on people.person_id = current_levels.person_id
+)
+
+select * from final

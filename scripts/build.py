@@ -1,0 +1,104 @@
+"""Run `dbt build` on the project and, when a test fails, show the rows it found.
+
+dbt reports only a count for a failed test. Tests configured with store_failures (the fx-rate
+check, for instance) keep their rows, and this wrapper prints the first of them, so the message
+names the currency and month (or whatever the test returns) rather than "Got 48 results".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger("build")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "warehouse.duckdb"
+
+
+def warehouse_path() -> Path:
+    path = Path(os.environ.get("CUSTOMER_LEVELS_DB", DEFAULT_DB))
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def dbt_vars(raw_dir: Path | None, extra: dict[str, object]) -> str:
+    values: dict[str, object] = dict(extra)
+    if raw_dir is not None:
+        values["raw_data_dir"] = str(raw_dir.resolve())
+    return json.dumps(values)
+
+
+def run_dbt(command: list[str]) -> int:
+    env = {**os.environ, "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(REPO_ROOT))}
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run([str(dbt), *command], cwd=REPO_ROOT, env=env, check=False).returncode
+
+
+def stored_failures(target_dir: Path) -> list[tuple[str, str]]:
+    """(test name, relation) of every failed test whose rows dbt stored."""
+    results_file = target_dir / "run_results.json"
+    if not results_file.exists():
+        return []
+    results = json.loads(results_file.read_text())["results"]
+    return [
+        (result["unique_id"].split(".")[2], result["relation_name"])
+        for result in results
+        if result["status"] in ("fail", "error") and result.get("relation_name")
+        and result["unique_id"].startswith("test.")
+    ]
+
+
+def describe_failures(database: Path, failures: list[tuple[str, str]], limit: int = 10) -> list[str]:
+    lines: list[str] = []
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for test_name, relation in failures:
+            try:
+                cursor = connection.execute(f"select * from {relation} order by all limit {limit}")
+            except duckdb.Error as error:  # the test may have errored before storing anything
+                lines.append(f"{test_name}: no stored rows ({error})")
+                continue
+            columns = [column[0] for column in cursor.description]
+            lines.append(f"{test_name} found:")
+            lines.extend("  " + ", ".join(f"{c}={v}" for c, v in zip(columns, row)) for row in cursor.fetchall())
+    return lines
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw-dir", type=Path, help="directory following the raw contract (var raw_data_dir)")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="another dbt var (repeatable), e.g. --var as_of_date=2025-06-30")
+    parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra arguments for dbt build, after --")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    args = parse_args(argv)
+    extra: dict[str, object] = {}
+    for item in args.var:
+        name, sep, value = item.partition("=")
+        if not sep:
+            log.error("--var takes NAME=VALUE, got %r", item)
+            return 2
+        extra[name] = value
+    dbt_args = [a for a in args.dbt_args if a != "--"]
+    code = run_dbt(["build", "--vars", dbt_vars(args.raw_dir, extra), *dbt_args])
+    if code != 0:
+        failures = stored_failures(REPO_ROOT / "target")
+        if failures and warehouse_path().exists():
+            for line in describe_failures(warehouse_path(), failures):
+                log.error(line)
+        log.error("dbt build failed (exit %s): see the errors above", code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

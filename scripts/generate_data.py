@@ -1,0 +1,401 @@
+"""Generate a believable, deterministic demo store in the raw-data contract (README: raw contract).
+
+Visitors arrive from paid channels, organic search or directly, come back a few times, a few per
+cent sign up to e-mail, some buy, a minority buy again with decaying frequency and a few fans buy
+often. Orders come in three currencies, some are cancelled or refunded, events arrive late and a
+small share of rows is delivered twice. Everything is vectorised with NumPy and written with Arrow,
+so ten million events take a couple of minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+log = logging.getLogger("generate_data")
+
+SECONDS_PER_DAY = 86_400
+COMPLETE_MARKER = "_COMPLETE"
+
+# Where first visits come from: (utm_source, utm_medium, referrer, share of new visitors).
+ACQUISITION_SOURCES: list[tuple[str | None, str | None, str | None, float]] = [
+    ("google_ads", "cpc", "https://www.google.com/", 0.22),
+    ("meta_ads", "paid_social", "https://www.facebook.com/", 0.18),
+    ("tiktok_ads", "paid_social", "https://www.tiktok.com/", 0.08),
+    (None, None, "https://www.google.com/", 0.32),  # organic search: no campaign tags
+    (None, None, None, 0.20),  # direct
+]
+# Paid channels: (channel, cost per click, spend currency, platform reports reach).
+PAID_CHANNELS: list[tuple[str, float, str, bool]] = [
+    ("google_ads", 1.10, "USD", True),
+    ("meta_ads", 0.80, "USD", True),
+    ("tiktok_ads", 0.45, "EUR", False),
+]
+CURRENCIES = np.array(["USD", "EUR", "GBP"])
+CURRENCY_SHARES = [0.7, 0.2, 0.1]
+PAGES = np.array(["/", "/products/linen-shirt", "/products/wool-socks", "/collections/new", "/about"])
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    visitors: int
+    start: dt.date
+    end: dt.date
+    seed: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def start_epoch(self) -> int:
+        return int(dt.datetime(self.start.year, self.start.month, self.start.day, tzinfo=dt.UTC).timestamp())
+
+
+def prefixed_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
+    """'prefix' followed by each number, built in Arrow (no Python loop)."""
+    return pc.binary_join_element_wise(prefix, pa.array(numbers).cast(pa.string()), "")
+
+
+def to_timestamps(epoch_seconds: np.ndarray) -> pa.Array:
+    return pa.array(epoch_seconds.astype("int64") * 1_000_000, type=pa.timestamp("us"))
+
+
+def group_offsets(counts: np.ndarray) -> np.ndarray:
+    """Position of each repeated row inside its group, for np.repeat(..., counts)."""
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(counts.sum()) - starts
+
+
+def load_delays(rng: np.random.Generator, size: int, late_share: float) -> np.ndarray:
+    """Seconds between an event and its delivery: minutes usually, days for a late share."""
+    delays = rng.integers(300, 5_400, size)
+    late = rng.random(size) < late_share
+    delays[late] += rng.integers(1, 6, late.sum()) * SECONDS_PER_DAY
+    return delays
+
+
+def messy_emails(rng: np.random.Generator, person_numbers: np.ndarray) -> pa.Array:
+    """user<N>@example.com, with the case and padding real forms produce for one in ten."""
+    clean = prefixed_ids("user", person_numbers)
+    clean = pc.binary_join_element_wise(clean, "@example.com", "")
+    messy = rng.random(len(person_numbers)) < 0.1
+    variant = pc.binary_join_element_wise(" ", pc.utf8_upper(clean), "")
+    return pc.if_else(pa.array(messy), variant, clean)
+
+
+def generate_visits(rng: np.random.Generator, spec: StoreSpec) -> dict[str, np.ndarray]:
+    n = spec.visitors
+    # A growing store: the density of first visits rises linearly over the period.
+    first_day = np.floor(spec.days * np.sqrt(rng.random(n))).astype(np.int64)
+    shares = np.array([s[3] for s in ACQUISITION_SOURCES])
+    source = rng.choice(len(ACQUISITION_SOURCES), n, p=shares / shares.sum())
+    visits_per_visitor = rng.geometric(0.5, n)
+    visitor = np.repeat(np.arange(n), visits_per_visitor)
+    visit_rank = group_offsets(visits_per_visitor)
+    gaps = rng.exponential(20.0, len(visitor))
+    gaps[visit_rank == 0] = 0.0
+    cumulative = np.cumsum(gaps)
+    offset = cumulative - np.repeat(cumulative[np.cumsum(visits_per_visitor) - visits_per_visitor], visits_per_visitor)
+    day = first_day[visitor] + np.floor(offset).astype(np.int64)
+    keep = day < spec.days
+    visitor, visit_rank, day = visitor[keep], visit_rank[keep], day[keep]
+    # Later visits are mostly direct; some come back through the channel that found them.
+    visit_source = np.where(
+        (visit_rank == 0) | (rng.random(len(visitor)) < 0.4), source[visitor], len(ACQUISITION_SOURCES) - 1
+    )
+    start = spec.start_epoch + day * SECONDS_PER_DAY + rng.integers(0, SECONDS_PER_DAY - 3_600, len(visitor))
+    return {"visitor": visitor, "visit_rank": visit_rank, "day": day, "source": visit_source, "start": start,
+            "first_day": first_day, "acquisition_source": source}
+
+
+def pick_one_visit_per_visitor(rng: np.random.Generator, visitor: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Index of one random visit for each chosen visitor (visits sorted by visitor)."""
+    counts = np.bincount(visitor, minlength=len(chosen))
+    firsts = np.cumsum(counts) - counts
+    picks = firsts + np.floor(rng.random(len(chosen)) * counts).astype(np.int64)
+    return picks[chosen]
+
+
+def build_tables(spec: StoreSpec) -> dict[str, pa.Table]:
+    rng = np.random.default_rng(spec.seed)
+    started = time.monotonic()
+    visits = generate_visits(rng, spec)
+    n_visits = len(visits["visitor"])
+    log.info("visits: %s for %s visitors (%.1fs)", f"{n_visits:,}", f"{spec.visitors:,}", time.monotonic() - started)
+
+    n = spec.visitors
+    signs_up = rng.random(n) < 0.05
+    buys = rng.random(n) < np.where(signs_up, 0.25, 0.02)
+    signup_visit = pick_one_visit_per_visitor(rng, visits["visitor"], signs_up)
+    purchase_visit = pick_one_visit_per_visitor(rng, visits["visitor"], buys)
+
+    web_buyers = np.flatnonzero(buys)
+    offline_buyers = int(len(web_buyers) * 0.1)
+    n_customers = len(web_buyers) + offline_buyers
+    customer_numbers = np.arange(1, n_customers + 1)
+    customer_of_visitor = np.full(n, -1)
+    customer_of_visitor[web_buyers] = np.arange(len(web_buyers))
+    # A customer's e-mail number is the visitor's, so sign-ups and orders share an address.
+    email_number = np.concatenate([web_buyers, n + np.arange(offline_buyers)])
+
+    events = build_events(rng, spec, visits, signs_up, signup_visit, buys, purchase_visit, customer_of_visitor,
+                          customer_numbers)
+    log.info("events: %s (%.1fs)", f"{events.num_rows:,}", time.monotonic() - started)
+    first_order_at = np.concatenate([
+        visits["start"][purchase_visit] + 600,
+        spec.start_epoch + rng.integers(0, spec.days * SECONDS_PER_DAY, offline_buyers),
+    ])
+    orders, refunds = build_orders(rng, spec, first_order_at, customer_numbers, email_number)
+    log.info("orders: %s, refunds: %s (%.1fs)", f"{orders.num_rows:,}", f"{refunds.num_rows:,}",
+             time.monotonic() - started)
+    ad_spend = build_ad_spend(rng, spec, visits)
+    return {"events": events, "orders": orders, "refunds": refunds, "ad_spend": ad_spend}
+
+
+def build_events(rng, spec, visits, signs_up, signup_visit, buys, purchase_visit, customer_of_visitor,
+                 customer_numbers) -> pa.Table:
+    visitor = visits["visitor"]
+    n_visits = len(visitor)
+    pages_per_visit = rng.geometric(0.35, n_visits)
+    visit_of_view = np.repeat(np.arange(n_visits), pages_per_visit)
+    view_rank = group_offsets(pages_per_visit)
+    parts = [{
+        "visit": visit_of_view,
+        "type": np.zeros(len(visit_of_view), dtype=np.int8),
+        "at": visits["start"][visit_of_view] + view_rank * 45 + rng.integers(0, 40, len(visit_of_view)),
+        "page": rng.integers(0, len(PAGES), len(visit_of_view)),
+    }]
+    # event type codes: 0 page_view, 1 email_signup, 2 identify, 3 add_to_cart, 4 checkout_started,
+    # 5 email_unsubscribe
+    def add(visit_idx: np.ndarray, type_code: int, after_seconds: int) -> None:
+        parts.append({"visit": visit_idx, "type": np.full(len(visit_idx), type_code, dtype=np.int8),
+                      "at": visits["start"][visit_idx] + after_seconds, "page": np.ones(len(visit_idx), dtype=np.int64)})
+
+    add(signup_visit, 1, 30)
+    add(purchase_visit, 3, 300)
+    add(purchase_visit, 4, 420)
+    add(purchase_visit, 2, 540)
+    abandoned = np.flatnonzero(rng.random(n_visits) < 0.06)
+    add(abandoned, 3, 200)
+    add(abandoned[rng.random(len(abandoned)) < 0.4], 4, 320)
+    add(signup_visit[rng.random(len(signup_visit)) < 0.08], 5, SECONDS_PER_DAY * 20)
+
+    visit_idx = np.concatenate([p["visit"] for p in parts])
+    type_code = np.concatenate([p["type"] for p in parts])
+    occurred = np.concatenate([p["at"] for p in parts])
+    page = np.concatenate([p["page"] for p in parts])
+    ev_visitor = visitor[visit_idx]
+    n_events = len(visit_idx)
+
+    type_names = np.array(["page_view", "email_signup", "identify", "add_to_cart", "checkout_started",
+                           "email_unsubscribe"])
+    is_first_visit = visits["visit_rank"][visit_idx] == 0
+    source = visits["source"][visit_idx]
+    tags = np.array([s[0] or "" for s in ACQUISITION_SOURCES])
+    mediums = np.array([s[1] or "" for s in ACQUISITION_SOURCES])
+    referrers = np.array([s[2] or "" for s in ACQUISITION_SOURCES])
+    # Once bought, a customer is logged in on later visits.
+    customer = customer_of_visitor[ev_visitor]
+    logged_in = (customer >= 0) & ((type_code == 2) | (visit_idx > purchase_visit_lookup(purchase_visit, buys,
+                                                                                         ev_visitor, len(buys))))
+    carries_email = (type_code == 1) | (type_code == 2) | (type_code == 5)
+
+    def nullable(values: np.ndarray, mask: np.ndarray) -> pa.Array:
+        return pa.array(values, mask=~mask)
+
+    customer_ids = prefixed_ids("C", customer_numbers[np.maximum(customer, 0)])
+    emails = messy_emails(rng, ev_visitor)
+    loaded = occurred + load_delays(rng, n_events, late_share=0.03)
+    table = pa.table({
+        "event_id": prefixed_ids("E", np.arange(n_events)),
+        "event_type": pa.array(type_names[type_code]),
+        "anonymous_id": prefixed_ids("anon-", ev_visitor),
+        "customer_id": pc.if_else(pa.array(logged_in), customer_ids, pa.nulls(n_events, pa.string())),
+        "email": pc.if_else(pa.array(carries_email), emails, pa.nulls(n_events, pa.string())),
+        "occurred_at": to_timestamps(occurred),
+        "loaded_at": to_timestamps(loaded),
+        "utm_source": nullable(tags[source], (tags[source] != "") & (type_code == 0)),
+        "utm_medium": nullable(mediums[source], (mediums[source] != "") & (type_code == 0)),
+        "utm_campaign": nullable(np.where(rng.random(n_events) < 0.7, "prospecting", "retargeting"),
+                                 (tags[source] != "") & (type_code == 0)),
+        "page_path": pa.array(PAGES[page]),
+        "referrer": nullable(referrers[source], (referrers[source] != "") & is_first_visit & (type_code == 0)),
+    })
+    # Events after the end of the period (an unsubscribe weeks later) are not delivered yet.
+    in_period = occurred < spec.start_epoch + spec.days * SECONDS_PER_DAY
+    return with_redeliveries(rng, table.filter(pa.array(in_period)), share=0.005)
+
+
+def purchase_visit_lookup(purchase_visit: np.ndarray, buys: np.ndarray, visitor: np.ndarray, n: int) -> np.ndarray:
+    """For each row's visitor, the index of their purchase visit (a huge number when they never buy)."""
+    lookup = np.full(n, np.iinfo(np.int64).max)
+    lookup[np.flatnonzero(buys)] = purchase_visit
+    return lookup[visitor]
+
+
+def build_orders(rng, spec, first_order_at, customer_numbers, email_number) -> tuple[pa.Table, pa.Table]:
+    n_customers = len(customer_numbers)
+    end_epoch = spec.start_epoch + spec.days * SECONDS_PER_DAY
+    # Buyer types: one-time, occasional (a few more orders, months apart), fans (often, for long).
+    buyer_type = rng.choice(3, n_customers, p=[0.55, 0.35, 0.10])
+    mean_gap_days = np.array([0.0, 110.0, 24.0])[buyer_type]
+    max_orders = 40
+    extra_orders = np.where(buyer_type == 1, np.minimum(rng.geometric(0.45, n_customers), 6), 0)
+    extra_orders = np.where(buyer_type == 2, np.minimum(rng.geometric(0.05, n_customers), max_orders - 1),
+                            extra_orders)
+    # Gaps grow with each order: frequency decays as the relationship ages.
+    growth = 1.0 + 0.04 * np.arange(max_orders - 1)
+    gaps = rng.exponential(1.0, (n_customers, max_orders - 1)) * mean_gap_days[:, None] * growth[None, :]
+    offsets = np.concatenate([np.zeros((n_customers, 1)), np.cumsum(gaps, axis=1)], axis=1)
+    ordered = first_order_at[:, None] + np.floor(offsets * SECONDS_PER_DAY).astype(np.int64)
+    order_rank = np.arange(max_orders)[None, :]
+    exists = (order_rank <= extra_orders[:, None]) & (ordered < end_epoch)
+    customer_idx, _ = np.nonzero(exists)
+    ordered_at = ordered[exists]
+    n_orders = len(ordered_at)
+
+    currency = rng.choice(len(CURRENCIES), n_customers, p=CURRENCY_SHARES)[customer_idx]
+    amount = np.round(rng.lognormal(np.log(55.0), 0.5, n_orders), 2)
+    cancelled = rng.random(n_orders) < 0.04
+    has_email = (customer_idx < n_customers - int(n_customers / 11)) | (rng.random(n_orders) < 0.5)
+    orders = pa.table({
+        "order_id": prefixed_ids("O", np.arange(1, n_orders + 1)),
+        "customer_id": prefixed_ids("C", customer_numbers[customer_idx]),
+        "email": pc.if_else(pa.array(has_email), messy_emails(rng, email_number[customer_idx]),
+                            pa.nulls(n_orders, pa.string())),
+        "ordered_at": to_timestamps(ordered_at),
+        "currency": pa.array(CURRENCIES[currency]),
+        "amount": pa.array(amount).cast(pa.decimal128(18, 2)),
+        "status": pa.array(np.where(cancelled, "cancelled", "completed")),
+        "loaded_at": to_timestamps(ordered_at + load_delays(rng, n_orders, late_share=0.02)),
+    })
+
+    refund_roll = rng.random(n_orders)
+    full = ~cancelled & (refund_roll < 0.04)
+    partial = ~cancelled & (refund_roll >= 0.04) & (refund_roll < 0.08)
+    refunded = np.flatnonzero(full | partial)
+    refund_amount = np.where(full[refunded], amount[refunded],
+                             np.round(amount[refunded] * rng.uniform(0.2, 0.6, len(refunded)), 2))
+    refunded_at = ordered_at[refunded] + rng.integers(2, 30, len(refunded)) * SECONDS_PER_DAY
+    delivered = refunded_at < end_epoch
+    refunded, refund_amount, refunded_at = refunded[delivered], refund_amount[delivered], refunded_at[delivered]
+    refunds = pa.table({
+        "refund_id": prefixed_ids("R", np.arange(1, len(refunded) + 1)),
+        "order_id": prefixed_ids("O", refunded + 1),
+        "refunded_at": to_timestamps(refunded_at),
+        "amount": pa.array(refund_amount).cast(pa.decimal128(18, 2)),
+        "loaded_at": to_timestamps(refunded_at + load_delays(rng, len(refunded), late_share=0.02)),
+    })
+    return with_redeliveries(rng, orders, share=0.005), refunds
+
+
+def build_ad_spend(rng, spec, visits) -> pa.Table:
+    """Daily spend per paid channel and campaign, in line with the visitors each channel brought."""
+    source_names = [s[0] for s in ACQUISITION_SOURCES]
+    rows: dict[str, list] = {k: [] for k in ["spend_date", "channel", "campaign", "impressions", "reach", "clicks",
+                                             "spend", "currency", "loaded_at"]}
+    new_visitor_days = visits["first_day"]
+    for channel, cost_per_click, currency, reports_reach in PAID_CHANNELS:
+        brought = np.bincount(new_visitor_days[visits["acquisition_source"] == source_names.index(channel)],
+                              minlength=spec.days)
+        for campaign, share in (("prospecting", 0.7), ("retargeting", 0.3)):
+            clicks = np.round(brought * share * rng.uniform(1.1, 1.5, spec.days)).astype(np.int64)
+            impressions = np.round(clicks / rng.uniform(0.008, 0.02, spec.days)).astype(np.int64)
+            reach = np.round(impressions / rng.uniform(1.8, 3.2, spec.days)).astype(np.int64)
+            spend = np.round(clicks * cost_per_click * rng.uniform(0.8, 1.2, spec.days), 2)
+            dates = [spec.start + dt.timedelta(days=int(d)) for d in range(spec.days)]
+            rows["spend_date"] += dates
+            rows["channel"] += [channel] * spec.days
+            rows["campaign"] += [campaign] * spec.days
+            rows["impressions"] += impressions.tolist()
+            rows["reach"] += reach.tolist() if reports_reach else [None] * spec.days
+            rows["clicks"] += clicks.tolist()
+            rows["spend"] += spend.tolist()
+            rows["currency"] += [currency] * spec.days
+            rows["loaded_at"] += [dt.datetime.combine(d + dt.timedelta(days=1), dt.time(6)) for d in dates]
+    return pa.table({
+        "spend_date": pa.array(rows["spend_date"], pa.date32()),
+        "channel": pa.array(rows["channel"]),
+        "campaign": pa.array(rows["campaign"]),
+        "impressions": pa.array(rows["impressions"], pa.int64()),
+        "reach": pa.array(rows["reach"], pa.int64()),
+        "clicks": pa.array(rows["clicks"], pa.int64()),
+        "spend": pa.array(rows["spend"]).cast(pa.decimal128(18, 2)),
+        "currency": pa.array(rows["currency"]),
+        "loaded_at": pa.array(rows["loaded_at"], pa.timestamp("us")),
+    })
+
+
+def with_redeliveries(rng: np.random.Generator, table: pa.Table, share: float) -> pa.Table:
+    """Append a share of rows again, delivered a day or two later (at-least-once delivery)."""
+    picked = np.flatnonzero(rng.random(table.num_rows) < share)
+    again = table.take(pa.array(picked))
+    later = pc.add(again["loaded_at"], pa.scalar(dt.timedelta(days=1, hours=3)))
+    again = again.set_column(again.schema.get_field_index("loaded_at"), "loaded_at", later)
+    return pa.concat_tables([table, again])
+
+
+def write_store(tables: dict[str, pa.Table], out: Path) -> None:
+    """Events and orders land in monthly Hive partitions by delivery month; the rest as one file."""
+    for name, table in tables.items():
+        target = out / name
+        if name in ("events", "orders"):
+            load_month = pc.strftime(table["loaded_at"], format="%Y-%m")
+            ds.write_dataset(table.append_column("load_month", load_month), target, format="parquet",
+                             partitioning=ds.partitioning(pa.schema([("load_month", pa.string())]), flavor="hive"),
+                             basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore")
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, target / "part-0.parquet")
+        log.info("wrote %s: %s rows", target, f"{table.num_rows:,}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output directory (default: data/raw)")
+    parser.add_argument("--visitors", type=int, default=40_000,
+                        help="number of visitors; about 6.5 events each (default: 40000)")
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2024, 11, 1),
+                        help="first day, YYYY-MM-DD (default: 2024-11-01)")
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 10, 31),
+                        help="last day, YYYY-MM-DD (default: 2026-10-31; seeds/fx_rates.csv covers 2023-2027)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    args = parse_args(argv)
+    if args.visitors < 1 or args.end < args.start:
+        log.error("need --visitors >= 1 and --end on or after --start")
+        return 2
+    if args.out.exists() and not args.overwrite:
+        log.error("%s exists; pass --overwrite to replace it", args.out)
+        return 2
+    spec = StoreSpec(visitors=args.visitors, start=args.start, end=args.end, seed=args.seed)
+    staging = args.out.with_name(args.out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    write_store(build_tables(spec), staging)
+    (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
+    shutil.rmtree(args.out, ignore_errors=True)
+    staging.rename(args.out)
+    log.info("demo store ready in %s", args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
