@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     dbt_args = [a for a in args.dbt_args if a != "--"]
     code = run_dbt(["build", "--vars", dbt_vars(args.raw_dir, extra), *dbt_args])
     if code != 0:
-        failures = stored_failures(REPO_ROOT / "target")
+        target_dir = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
+        failures = stored_failures(target_dir if target_dir.is_absolute() else REPO_ROOT / target_dir)
         if failures and warehouse_path().exists():
             for line in describe_failures(warehouse_path(), failures):
                 log.error(line)

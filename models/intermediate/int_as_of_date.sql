@@ -27,6 +27,10 @@ final as (
             cast(latest_activity_at as date)
         {%- endif %} as as_of_date
     from latest_activity
+    {% if not as_of_date -%}
+        -- no activity at all: no as-of date, and every downstream model is empty rather than null-dated
+        where latest_activity_at is not null
+    {%- endif %}
 )
 
 select * from final

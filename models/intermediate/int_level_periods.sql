@@ -36,15 +36,21 @@ people_dated as (
 ),
 
 change_dates as (
-    select person_id, first_visit_date as change_date
+    select
+        person_id,
+        first_visit_date as change_date
     from people_dated
     where first_visit_date is not null
     union
-    select person_id, signed_up_date as change_date
+    select
+        person_id,
+        signed_up_date as change_date
     from people_dated
     where signed_up_date is not null
     union
-    select person_id, order_date as change_date
+    select
+        person_id,
+        order_date as change_date
     from valid_orders
     union
     -- the first day an order no longer counts towards the regular-buyer window
@@ -82,7 +88,7 @@ orders_counted as (
     left join valid_orders
         on
             change_dates_to_as_of.person_id = valid_orders.person_id
-            and valid_orders.order_date <= change_dates_to_as_of.change_date
+            and change_dates_to_as_of.change_date >= valid_orders.order_date
     group by change_dates_to_as_of.person_id, change_dates_to_as_of.change_date
 ),
 
