@@ -356,7 +356,8 @@ def write_store(tables: dict[str, pa.Table], out: Path) -> None:
             load_month = pc.strftime(table["loaded_at"], format="%Y-%m")
             ds.write_dataset(table.append_column("load_month", load_month), target, format="parquet",
                              partitioning=ds.partitioning(pa.schema([("load_month", pa.string())]), flavor="hive"),
-                             basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore")
+                             basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore",
+                             preserve_order=True)
         else:
             target.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, target / "part-0.parquet")
