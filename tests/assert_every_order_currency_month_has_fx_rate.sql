@@ -1,4 +1,4 @@
--- Names each currency and month with orders but no rate into the reporting currency in fx_rates.
+-- Names each currency and month with orders or ad spend but no rate into the reporting currency.
 -- Fix: add the rows to seeds/fx_rates.csv (or set var reporting_currency to one the seed covers).
 {{ config(store_failures=true) }}
 
@@ -8,15 +8,35 @@ orders as (
     select * from {{ ref('int_orders_netted_of_refunds') }}
 ),
 
+ad_spend as (
+    select * from {{ ref('int_ad_spend_converted') }}
+),
+
+missing_rates as (
+    select
+        'orders' as found_in,
+        currency,
+        order_month as month
+    from orders
+    where fx_rate is null
+    union all
+    select
+        'ad_spend' as found_in,
+        currency,
+        spend_month as month
+    from ad_spend
+    where fx_rate is null
+),
+
 final as (
     select
         currency,
-        order_month as month,
+        month,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        count(*) as orders_without_rate
-    from orders
-    where fx_rate is null
-    group by currency, order_month
+        found_in,
+        count(*) as rows_without_rate
+    from missing_rates
+    group by currency, month, found_in
 )
 
 select * from final

@@ -10,8 +10,8 @@ refunds as (
     select * from {{ ref('stg_shop__refunds') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('fx_rates') }}
+reporting_rates as (
+    select * from {{ ref('int_fx_rates_to_reporting') }}
 ),
 
 as_of as (
@@ -45,15 +45,6 @@ refunded_per_order as (
     group by refunds.order_id
 ),
 
-reporting_rates as (
-    select
-        month,
-        currency,
-        rate
-    from fx_rates
-    where reporting_currency = '{{ var("reporting_currency") }}'
-),
-
 orders_netted as (
     select
         orders_to_as_of.*,
@@ -67,10 +58,7 @@ orders_netted as (
 orders_converted as (
     select
         orders_netted.*,
-        case
-            when orders_netted.currency = '{{ var("reporting_currency") }}' then 1
-            else reporting_rates.rate
-        end as fx_rate
+        {{ to_reporting_rate('orders_netted.currency', 'reporting_rates.rate') }} as fx_rate
     from orders_netted
     left join reporting_rates
         on

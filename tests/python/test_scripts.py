@@ -81,5 +81,5 @@ def test_build_names_currency_and_month_without_fx_rate(tmp_path: Path) -> None:
     assert result.returncode != 0
     # No seed row converts to GBP. The fixture has one EUR order in Feb 2025 (o3) and three USD
     # orders in Mar 2025 (o4a, o5b, o8b).
-    assert "currency=EUR, month=2025-02-01, reporting_currency=GBP, orders_without_rate=1" in result.stderr
-    assert "currency=USD, month=2025-03-01, reporting_currency=GBP, orders_without_rate=3" in result.stderr
+    assert "currency=EUR, month=2025-02-01, reporting_currency=GBP, found_in=orders, rows_without_rate=1" in result.stderr
+    assert "currency=USD, month=2025-03-01, reporting_currency=GBP, found_in=orders, rows_without_rate=3" in result.stderr

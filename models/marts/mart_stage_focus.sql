@@ -1,0 +1,133 @@
+-- Where to work first: each stage's conversion against its target, the weakest stage of the
+-- month, and the marketing methods and paid channels active on each stage (a stage with none is
+-- a gap). Grain: month x stage.
+with
+
+funnel as (
+    select * from {{ ref('mart_stage_funnel') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+stage_targets as (
+    select * from {{ ref('stage_targets') }}
+),
+
+marketing_methods as (
+    select * from {{ ref('marketing_methods') }}
+),
+
+marketing_channels as (
+    select * from {{ ref('marketing_channels') }}
+),
+
+ad_spend as (
+    select * from {{ ref('int_ad_spend_converted') }}
+),
+
+methods_active as (
+    -- a method counts in a month when it ran on any day of it
+    select
+        months.month,
+        marketing_methods.stage,
+        count(*) as marketing_method_count,
+        {{ dbt.listagg('marketing_methods.method', "', '", 'order by marketing_methods.method') }}
+            as marketing_methods
+    from months
+    inner join marketing_methods
+        on
+            marketing_methods.started_on <= months.month_end_date
+            and (marketing_methods.ended_on is null or marketing_methods.ended_on >= months.month)
+    group by months.month, marketing_methods.stage
+),
+
+channel_spend as (
+    select
+        ad_spend.spend_month as month,
+        marketing_channels.stage,
+        ad_spend.channel,
+        sum(ad_spend.spend_reporting) as spend
+    from ad_spend
+    inner join marketing_channels
+        on ad_spend.channel = marketing_channels.channel
+    group by ad_spend.spend_month, marketing_channels.stage, ad_spend.channel
+    having sum(ad_spend.spend_reporting) > 0
+),
+
+channels_active as (
+    select
+        month,
+        stage,
+        count(*) as paid_channel_count,
+        {{ dbt.listagg('channel', "', '", 'order by channel') }} as paid_channels,
+        sum(spend) as paid_spend
+    from channel_spend
+    group by month, stage
+),
+
+scored as (
+    select
+        funnel.month,
+        funnel.is_complete_month,
+        funnel.stage,
+        funnel.stage_name,
+        funnel.candidates,
+        funnel.converted,
+        funnel.conversion_rate,
+        stage_targets.target_conversion_rate,
+        case
+            when stage_targets.target_conversion_rate > 0
+                then funnel.conversion_rate / stage_targets.target_conversion_rate
+        end as performance_index
+    from funnel
+    left join stage_targets
+        on funnel.stage = stage_targets.stage
+),
+
+ranked as (
+    select
+        scored.*,
+        case
+            when performance_index is not null
+                then row_number() over (
+                    -- ties go to the earlier stage: fix the top of the funnel first
+                    partition by month order by case when performance_index is null then 1 else 0 end,
+                    performance_index, stage
+                )
+        end as performance_rank
+    from scored
+),
+
+final as (
+    select
+        ranked.month,
+        ranked.is_complete_month,
+        cast(ranked.stage as integer) as stage,
+        ranked.stage_name,
+        cast(ranked.candidates as bigint) as candidates,
+        cast(ranked.converted as bigint) as converted,
+        cast(ranked.conversion_rate as double) as conversion_rate,
+        cast(ranked.target_conversion_rate as double) as target_conversion_rate,
+        cast(ranked.performance_index as double) as performance_index,
+        cast(ranked.performance_rank as integer) as performance_rank,
+        coalesce(ranked.performance_rank = 1, false) as is_weakest,
+        cast(coalesce(methods_active.marketing_method_count, 0) as integer) as marketing_method_count,
+        methods_active.marketing_methods,
+        cast(coalesce(channels_active.paid_channel_count, 0) as integer) as paid_channel_count,
+        channels_active.paid_channels,
+        cast(coalesce(channels_active.paid_spend, 0) as decimal(18, 2)) as paid_spend,
+        (methods_active.stage is null and channels_active.stage is null) as has_no_marketing
+    from ranked
+    left join methods_active
+        on
+            ranked.month = methods_active.month
+            and ranked.stage = methods_active.stage
+    left join channels_active
+        on
+            ranked.month = channels_active.month
+            and ranked.stage = channels_active.stage
+)
+
+select * from final
