@@ -1,10 +1,11 @@
-"""Print a short summary of the built warehouse: people per relationship level and the as-of date."""
+"""Print a short summary of the built warehouse: people per level, the as-of date and the weakest stage."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,32 +16,68 @@ from build import warehouse_path  # noqa: E402
 log = logging.getLogger("summary")
 
 
-def people_per_level(connection: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
-    """(level_number, level_name, people) for levels 2..6, zeros included."""
+@dataclass(frozen=True)
+class WeakestStage:
+    month: str
+    stage: int
+    stage_name: str
+    conversion_rate: float
+    target_conversion_rate: float
+    has_no_marketing: bool
+
+
+def as_of_date(connection: duckdb.DuckDBPyConnection) -> str | None:
+    row = connection.execute("select as_of_date from intermediate.int_as_of_date").fetchone()
+    return str(row[0]) if row else None
+
+
+def levels_at_as_of(connection: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int | None, int | None]]:
+    """(level_number, level_name, people, audience_reached) in the as-of month, levels 1..6."""
     return connection.execute(
         """
-        select levels.level_number, levels.level_name, count(people.person_id) as people
-        from seeds.levels as levels
-        left join marts.dim_people as people on people.level_number = levels.level_number
-        where levels.level_number >= 2
-        group by levels.level_number, levels.level_name
-        order by levels.level_number
+        select level_number, level_name, people, audience_reached
+        from marts.mart_level_distribution
+        where month = (select max(month) from marts.mart_level_distribution)
+        order by level_number
         """
     ).fetchall()
 
 
-def as_of_date(connection: duckdb.DuckDBPyConnection) -> str:
-    row = connection.execute("select max(as_of_date) from marts.dim_people").fetchone()
-    return str(row[0]) if row and row[0] is not None else "n/a (no data)"
+def weakest_stage_of_latest_complete_month(connection: duckdb.DuckDBPyConnection) -> WeakestStage | None:
+    row = connection.execute(
+        """
+        select month, stage, stage_name, conversion_rate, target_conversion_rate, has_no_marketing
+        from marts.mart_stage_focus
+        where is_weakest
+          and month = (select max(month) from marts.mart_stage_focus where is_complete_month)
+        """
+    ).fetchone()
+    return WeakestStage(str(row[0]), *row[1:]) if row else None
 
 
 def format_summary(database: Path) -> str:
     with duckdb.connect(str(database), read_only=True) as connection:
-        levels = people_per_level(connection)
-        lines = [f"customer_levels: {database}", f"as-of date: {as_of_date(connection)}", "",
-                 "level  name               people"]
-        lines += [f"{number:>5}  {name:<17} {people:>7,}" for number, name, people in levels]
-        lines.append(f"       {'total':<17} {sum(p for _, _, p in levels):>7,}")
+        as_of = as_of_date(connection)
+        if as_of is None:
+            return f"customer_levels: {database}\nno data: no orders or events in the raw store"
+        levels = levels_at_as_of(connection)
+        weakest = weakest_stage_of_latest_complete_month(connection)
+    lines = [f"customer_levels: {database}", f"as-of date: {as_of}", "", "level  name               people"]
+    for number, name, people, audience in levels:
+        if number == 1:
+            lines.append(f"{number:>5}  {name:<17} {audience or 0:>7,}  (audience reached by ads this month)")
+        else:
+            lines.append(f"{number:>5}  {name:<17} {people:>7,}")
+    lines.append(f"       {'total people':<17} {sum(p or 0 for n, _, p, _ in levels if n > 1):>7,}")
+    lines.append("")
+    if weakest is None:
+        lines.append("weakest stage: n/a (no complete month with a conversion rate and a target)")
+    else:
+        gap = " - and no marketing on it: a gap" if weakest.has_no_marketing else ""
+        lines.append(
+            f"weakest stage in {weakest.month[:7]}: stage {weakest.stage} {weakest.stage_name} "
+            f"({weakest.conversion_rate:.1%} against a target of {weakest.target_conversion_rate:.1%}){gap}"
+        )
     return "\n".join(lines)
 
 

@@ -70,9 +70,9 @@ passed_on_arrival as (
     from moves
     inner join stages
         on
-            stages.from_level_number < moves.level_number
+            moves.level_number > stages.from_level_number
             and (
-                stages.from_level_number > moves.from_level_number
+                moves.from_level_number < stages.from_level_number
                 or (stages.from_level_number = 1 and moves.from_level_number = 1)
             )
 ),

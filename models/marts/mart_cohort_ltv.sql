@@ -82,7 +82,7 @@ cohort_grid as (
         {{ dbt.datediff('cohort_sizes.cohort_month', 'months.month', 'month') }} as months_since_first_order
     from cohort_sizes
     inner join months
-        on months.month >= cohort_sizes.cohort_month
+        on cohort_sizes.cohort_month <= months.month
 ),
 
 filled as (
@@ -101,7 +101,7 @@ filled as (
 
 cumulated as (
     select
-        filled.*,
+        *,
         sum(net_revenue) over (
             partition by cohort_month, acquisition_channel
             order by months_since_first_order

@@ -67,9 +67,10 @@ net_moves as (
 people_at_month_end as (
     -- a period counts from its valid_from month until the month of its valid_to
     select
-        net_moves.*,
+        *,
         sum(net_arrivals) over (
-            partition by level_number order by month rows between unbounded preceding and current row
+            partition by level_number
+            order by month rows between unbounded preceding and current row
         ) as people
     from net_moves
 ),
@@ -95,8 +96,8 @@ final as (
             case
                 when people_at_month_end.level_number > 1
                     then people_at_month_end.people - coalesce(lag(people_at_month_end.people) over (
-                        partition by people_at_month_end.level_number order by people_at_month_end.month
-                    ), 0)
+                            partition by people_at_month_end.level_number order by people_at_month_end.month
+                        ), 0)
             end as bigint
         ) as people_change,
         cast(

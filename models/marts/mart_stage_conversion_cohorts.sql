@@ -1,7 +1,7 @@
 -- Arrival cohorts per stage: people who arrived on the stage's from-level in a month, and the
 -- share of them who passed the stage within each of var('conversion_windows_days') days.
 -- A window that has not fully elapsed for the whole cohort by the as-of date gives null, never a
--- falsely low rate. Grain: arrival month x stage (2..5).
+-- falsely low rate. Grain: arrival month x stage (2..5). The contract orders the columns.
 {% set windows = var('conversion_windows_days') %}
 with
 
@@ -25,8 +25,7 @@ arrivals as (
     select
         stage,
         {{ month_of('arrived_on') }} as month,
-        count(*) as arrived
-        {%- for days in windows %},
+        {%- for days in windows %}
             sum(
                 case
                     when
@@ -35,8 +34,9 @@ arrivals as (
                         then 1
                     else 0
                 end
-            ) as passed_within_{{ days }}_days
+            ) as passed_within_{{ days }}_days,
         {%- endfor %}
+        count(*) as arrived
     from spells
     where arrived_on is not null
     group by stage, {{ month_of('arrived_on') }}
@@ -58,8 +58,7 @@ final as (
         month_stages.month,
         cast(month_stages.stage as integer) as stage,
         month_stages.stage_name,
-        cast(coalesce(arrivals.arrived, 0) as bigint) as arrived
-        {%- for days in windows %},
+        {%- for days in windows %}
             cast(
                 case
                     when {{ dbt.dateadd('day', days, 'month_stages.calendar_month_end') }} <= as_of.as_of_date
@@ -73,8 +72,9 @@ final as (
                         and arrivals.arrived > 0
                         then 1.0 * arrivals.passed_within_{{ days }}_days / arrivals.arrived
                 end as double
-            ) as conversion_rate_within_{{ days }}_days
+            ) as conversion_rate_within_{{ days }}_days,
         {%- endfor %}
+        cast(coalesce(arrivals.arrived, 0) as bigint) as arrived
     from month_stages
     cross join as_of
     left join arrivals

@@ -38,8 +38,8 @@ methods_active as (
     from months
     inner join marketing_methods
         on
-            marketing_methods.started_on <= months.month_end_date
-            and (marketing_methods.ended_on is null or marketing_methods.ended_on >= months.month)
+            months.month_end_date >= marketing_methods.started_on
+            and (marketing_methods.ended_on is null or months.month <= marketing_methods.ended_on)
     group by months.month, marketing_methods.stage
 ),
 
@@ -88,14 +88,14 @@ scored as (
 
 ranked as (
     select
-        scored.*,
+        *,
         case
             when performance_index is not null
                 then row_number() over (
-                    -- ties go to the earlier stage: fix the top of the funnel first
-                    partition by month order by case when performance_index is null then 1 else 0 end,
-                    performance_index, stage
-                )
+                        -- stages without an index sort last; ties go to the earlier stage (fix the top first)
+                        partition by month
+                        order by case when performance_index is null then 1 else 0 end, performance_index, stage
+                    )
         end as performance_rank
     from scored
 ),

@@ -85,7 +85,7 @@ flows as (
 
 flows_with_stock as (
     select
-        flows.*,
+        *,
         coalesce(sum(arrived - converted) over (
             partition by stage order by month rows between unbounded preceding and 1 preceding
         ), 0) as on_level_at_month_start

@@ -102,3 +102,9 @@ def build_fixture(name: str, tmp_path_factory: pytest.TempPathFactory, **dbt_var
     build = build_project(raw_dir, work_dir, **dbt_vars)
     assert build.result.returncode == 0, build.output[-5000:]
     return build
+
+
+@pytest.fixture(scope="session")
+def orders_only(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """A store that exports only orders/ (fixtures/orders_only), shared by several test modules."""
+    return build_fixture("orders_only", tmp_path_factory)

@@ -12,11 +12,6 @@ from conftest import FIXTURES, Build, build_fixture, build_project, write_raw_st
 D = dt.date
 
 
-@pytest.fixture(scope="module")
-def orders_only(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    return build_fixture("orders_only", tmp_path_factory)
-
-
 def test_orders_only_store_builds_buyer_levels(orders_only: Build) -> None:
     history = orders_only.rows("select person_id, level_number, valid_from, valid_to from marts.fct_level_history "
                                "order by person_id, valid_from")
