@@ -15,8 +15,8 @@ levels as (
     select * from {{ ref('levels') }}
 ),
 
-ad_spend as (
-    select * from {{ ref('int_ad_spend_converted') }}
+audience_by_month as (
+    select * from {{ ref('int_ad_audience_by_month') }}
 ),
 
 arrivals as (
@@ -73,14 +73,6 @@ people_at_month_end as (
             order by month rows between unbounded preceding and current row
         ) as people
     from net_moves
-),
-
-audience_by_month as (
-    select
-        spend_month as month,
-        sum(audience_reached) as audience_reached
-    from ad_spend
-    group by spend_month
 ),
 
 final as (

@@ -18,8 +18,8 @@ stages as (
     select * from {{ ref('stages') }}
 ),
 
-ad_spend as (
-    select * from {{ ref('int_ad_spend_converted') }}
+audience_by_month as (
+    select * from {{ ref('int_ad_audience_by_month') }}
 ),
 
 arrivals as (
@@ -42,14 +42,6 @@ conversions as (
     from spells
     where converted_on is not null
     group by stage, {{ month_of('converted_on') }}
-),
-
-audience_by_month as (
-    select
-        spend_month as month,
-        sum(audience_reached) as audience_reached
-    from ad_spend
-    group by spend_month
 ),
 
 month_stages as (
