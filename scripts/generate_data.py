@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from tqdm import tqdm
 
 log = logging.getLogger("generate_data")
 
@@ -129,10 +130,12 @@ def pick_one_visit_per_visitor(rng: np.random.Generator, visitor: np.ndarray, ch
     return picks[chosen]
 
 
-def build_tables(spec: StoreSpec) -> dict[str, pa.Table]:
+def build_tables(spec: StoreSpec, progress: tqdm) -> dict[str, pa.Table]:
     rng = np.random.default_rng(spec.seed)
     started = time.monotonic()
+    progress.set_postfix_str("visits")
     visits = generate_visits(rng, spec)
+    progress.update()
     n_visits = len(visits["visitor"])
     log.info("visits: %s for %s visitors (%.1fs)", f"{n_visits:,}", f"{spec.visitors:,}", time.monotonic() - started)
 
@@ -151,17 +154,23 @@ def build_tables(spec: StoreSpec) -> dict[str, pa.Table]:
     # A customer's e-mail number is the visitor's, so sign-ups and orders share an address.
     email_number = np.concatenate([web_buyers, n + np.arange(offline_buyers)])
 
+    progress.set_postfix_str("events")
     events = build_events(rng, spec, visits, signs_up, signup_visit, buys, purchase_visit, customer_of_visitor,
                           customer_numbers)
+    progress.update()
     log.info("events: %s (%.1fs)", f"{events.num_rows:,}", time.monotonic() - started)
     first_order_at = np.concatenate([
         visits["start"][purchase_visit] + 600,
         spec.start_epoch + rng.integers(0, spec.days * SECONDS_PER_DAY, offline_buyers),
     ])
+    progress.set_postfix_str("orders")
     orders, refunds = build_orders(rng, spec, first_order_at, customer_numbers, email_number)
+    progress.update()
     log.info("orders: %s, refunds: %s (%.1fs)", f"{orders.num_rows:,}", f"{refunds.num_rows:,}",
              time.monotonic() - started)
+    progress.set_postfix_str("ad spend")
     ad_spend = build_ad_spend(rng, spec, visits)
+    progress.update()
     return {"events": events, "orders": orders, "refunds": refunds, "ad_spend": ad_spend}
 
 
@@ -348,9 +357,10 @@ def with_redeliveries(rng: np.random.Generator, table: pa.Table, share: float) -
     return pa.concat_tables([table, again])
 
 
-def write_store(tables: dict[str, pa.Table], out: Path) -> None:
+def write_store(tables: dict[str, pa.Table], out: Path, progress: tqdm) -> None:
     """Events and orders land in monthly Hive partitions by delivery month; the rest as one file."""
     for name, table in tables.items():
+        progress.set_postfix_str(f"writing {name}")
         target = out / name
         if name in ("events", "orders"):
             load_month = pc.strftime(table["loaded_at"], format="%Y-%m")
@@ -361,6 +371,7 @@ def write_store(tables: dict[str, pa.Table], out: Path) -> None:
         else:
             target.mkdir(parents=True, exist_ok=True)
             pq.write_table(table, target / "part-0.parquet")
+        progress.update()
         log.info("wrote %s: %s rows", target, f"{table.num_rows:,}")
 
 
@@ -390,7 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     spec = StoreSpec(visitors=args.visitors, start=args.start, end=args.end, seed=args.seed)
     staging = args.out.with_name(args.out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    write_store(build_tables(spec), staging)
+    # A bar on a terminal (steps: visits, events, orders, ad spend, then one write per source).
+    with tqdm(total=8, desc="demo store", unit="step", disable=None) as progress:
+        write_store(build_tables(spec, progress), staging, progress)
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)
