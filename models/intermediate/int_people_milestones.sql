@@ -10,7 +10,7 @@ orders as (
 ),
 
 attributed_events as (
-    -- Events with no identifier at all cannot belong to anyone (flagged by a test on staging).
+    -- every staged event has a person: events with no identifier at all are quarantined
     select
         person_id,
         event_id,
@@ -18,7 +18,6 @@ attributed_events as (
         occurred_at,
         utm_source
     from events
-    where person_id is not null
 ),
 
 event_milestones as (

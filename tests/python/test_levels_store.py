@@ -112,9 +112,10 @@ def test_order_milestones(store: Build) -> None:
         dt.datetime(2025, 3, 1, 9)
 
 
-def test_event_without_any_identifier_is_reported_not_stitched(store: Build) -> None:
-    assert "WARN 1 has_identifier_stg_web__events" in store.output
-    assert store.scalar("select count(*) from intermediate.int_events_stitched where person_id is null") == 1
+def test_event_without_any_identifier_is_quarantined_not_stitched(store: Build) -> None:
+    assert store.rows("select source_name, record_key, quarantine_reason from audit.quarantine") == [
+        ("events", "e18", "no_identifier")]
+    assert store.scalar("select count(*) from intermediate.int_events_stitched where event_id = 'e18'") == 0
 
 
 def test_no_email_address_in_marts(store: Build) -> None:

@@ -1,0 +1,46 @@
+-- Per source: raw rows read = rows kept + rows quarantined + duplicate deliveries dropped.
+-- Each figure is counted on its own (raw view, staging model, quarantine, base model), so the
+-- test on `is_balanced` catches a row lost anywhere between them. Grain: source.
+with
+
+quarantine as (
+    select * from {{ ref('quarantine') }}
+),
+
+{% set sources = [
+    ('events', source('web', 'events'), ref('stg_web__events'), ref('base_web__events')),
+    ('orders', source('shop', 'orders'), ref('stg_shop__orders'), ref('base_shop__orders')),
+    ('refunds', source('shop', 'refunds'), ref('stg_shop__refunds'), ref('base_shop__refunds')),
+    ('ad_spend', source('ads', 'ad_spend'), ref('stg_ads__ad_spend'), ref('base_ads__ad_spend')),
+] %}
+
+counts as (
+    {% for name, raw, kept, checked in sources %}
+        select
+            '{{ name }}' as source_name,
+            (select count(*) from {{ raw }}) as rows_read,
+            (select count(*) from {{ kept }}) as rows_kept,
+            (
+                select count(*) from quarantine
+                where source_name = '{{ name }}'
+            ) as rows_quarantined,
+            (
+                select count(*) from {{ checked }}
+                where quarantine_reason is null and delivery_rank > 1
+            ) as duplicates_dropped
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        source_name,
+        rows_read,
+        rows_kept,
+        rows_quarantined,
+        duplicates_dropped,
+        rows_read = rows_kept + rows_quarantined + duplicates_dropped as is_balanced
+    from counts
+)
+
+select * from final

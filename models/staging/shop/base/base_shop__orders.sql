@@ -1,0 +1,62 @@
+-- Every raw order row, typed and cleaned, with the reason it is quarantined (null = good) and its
+-- delivery rank among the good deliveries of its order_id. Grain: raw row.
+with
+
+source as (
+    select
+        order_id,
+        customer_id,
+        email,
+        ordered_at,
+        currency,
+        amount,
+        status,
+        loaded_at,
+        _source_file,
+        _source_row_number
+    from {{ source('shop', 'orders') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+typed as (
+    select
+        {{ clean_string('order_id') }} as order_id,
+        {{ clean_string('customer_id') }} as customer_id,
+        {{ hash_email('email') }} as email_hash,
+        {{ dbt.safe_cast('ordered_at', dbt.type_timestamp()) }} as ordered_at,
+        upper({{ clean_string('currency') }}) as currency,
+        {{ dbt.safe_cast('amount', 'decimal(18, 2)') }} as amount,
+        lower({{ clean_string('status') }}) as status,
+        {{ dbt.safe_cast('loaded_at', dbt.type_timestamp()) }} as loaded_at,
+        _source_file as source_file,
+        _source_row_number as source_row_number
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        case
+            when typed.order_id is null or typed.customer_id is null then 'missing_key'
+            when typed.ordered_at is null or typed.loaded_at is null then 'bad_timestamp'
+            when typed.amount is null then 'bad_amount'
+            when typed.amount < 0 then 'negative_amount'
+            when currencies.currency is null then 'unknown_currency'
+            when typed.status is null or typed.status not in ('completed', 'cancelled') then 'unknown_status'
+        end as quarantine_reason
+    from typed
+    left join currencies
+        on typed.currency = currencies.currency
+),
+
+final as (
+    select
+        *,
+        {{ delivery_rank(['order_id', 'quarantine_reason is null']) }} as delivery_rank
+    from checked
+)
+
+select * from final

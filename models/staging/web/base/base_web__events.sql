@@ -1,0 +1,71 @@
+-- Every raw event row, typed and cleaned, with the reason it is quarantined (null = good) and its
+-- delivery rank among the good deliveries of its event_id. Grain: raw row.
+with
+
+source as (
+    select
+        event_id,
+        event_type,
+        anonymous_id,
+        customer_id,
+        email,
+        occurred_at,
+        loaded_at,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        page_path,
+        referrer,
+        _source_file,
+        _source_row_number
+    from {{ source('web', 'events') }}
+),
+
+typed as (
+    select
+        {{ clean_string('event_id') }} as event_id,
+        lower({{ clean_string('event_type') }}) as event_type,
+        {{ clean_string('anonymous_id') }} as anonymous_id,
+        {{ clean_string('customer_id') }} as customer_id,
+        {{ hash_email('email') }} as email_hash,
+        {{ dbt.safe_cast('occurred_at', dbt.type_timestamp()) }} as occurred_at,
+        {{ dbt.safe_cast('loaded_at', dbt.type_timestamp()) }} as loaded_at,
+        lower({{ clean_string('utm_source') }}) as utm_source,
+        lower({{ clean_string('utm_medium') }}) as utm_medium,
+        {{ clean_string('utm_campaign') }} as utm_campaign,
+        {{ clean_string('page_path') }} as page_path,
+        {{ clean_string('referrer') }} as referrer,
+        _source_file as source_file,
+        _source_row_number as source_row_number
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when event_id is null then 'missing_key'
+            when
+                event_type is null
+                or event_type not in (
+                    'page_view', 'email_signup', 'email_unsubscribe', 'identify', 'add_to_cart', 'checkout_started'
+                )
+                then 'unknown_event_type'
+            when occurred_at is null or loaded_at is null then 'bad_timestamp'
+            when
+                occurred_at > {{ dbt.dateadd('day', var('max_occurred_after_loaded_days'), 'loaded_at') }}
+                then 'occurred_after_loaded'
+            -- nobody to give the event to
+            when anonymous_id is null and customer_id is null and email_hash is null then 'no_identifier'
+        end as quarantine_reason
+    from typed
+),
+
+final as (
+    select
+        *,
+        {{ delivery_rank(['event_id', 'quarantine_reason is null']) }} as delivery_rank
+    from checked
+)
+
+select * from final
