@@ -1,0 +1,202 @@
+"""Run the Great Expectations suites: `raw` (before dbt) or `marts` (after it).
+
+raw: first the file-level checks (scripts/preflight.py: exit 2 and one line per faulty file),
+then one suite per source. Warnings (row-level problems dbt quarantines) are reported and the
+run goes on; a failed fatal expectation exits 1. marts: every expectation is fatal.
+Prints a table of what failed and writes Data Docs HTML under target/gx_data_docs/<suite>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+SCRIPTS = Path(__file__).resolve().parent
+REPO_ROOT = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))
+sys.path.insert(0, str(REPO_ROOT / "gx"))
+from build import warehouse_path  # noqa: E402
+from contract import parquet_files, raw_sources  # noqa: E402
+from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+
+log = logging.getLogger("validate")
+
+EXIT_FATAL = 1
+
+
+@dataclass(frozen=True)
+class Failure:
+    suite: str
+    expectation: str
+    column: str
+    severity: str
+    unexpected_count: int | None
+    sample: str
+
+    @property
+    def is_fatal(self) -> bool:
+        return self.severity != "warning"
+
+
+def raw_views(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> dict[str, str]:
+    """Create one view per source with files, holding exactly the contract columns."""
+    views: dict[str, str] = {}
+    for directory, source in raw_sources().items():
+        if not parquet_files(raw_dir, source):
+            log.info("raw %s: no files, nothing to validate", directory)
+            continue
+        pattern = str(raw_dir / directory / "**" / "*.parquet").replace("'", "''")
+        reader = f"read_parquet('{pattern}', union_by_name = true, hive_partitioning = true)"
+        present = {row[0].lower() for row in connection.execute(f"describe select * from {reader}").fetchall()}
+        columns = [c.name if c.name.lower() in present else f"cast(null as {c.data_type}) as {c.name}"
+                   for c in source.columns if c.name.lower() in present or not c.required]
+        connection.execute(f"create or replace view raw_{directory} as select {', '.join(columns)} from {reader}")
+        views[directory] = f"raw_{directory}"
+    return views
+
+
+def iso_currencies() -> list[str]:
+    with (REPO_ROOT / "seeds" / "currencies.csv").open() as handle:
+        return [row["currency"] for row in csv.DictReader(handle)]
+
+
+def conversion_windows() -> list[int]:
+    project = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())
+    return list(project["vars"]["conversion_windows_days"])
+
+
+def mart_string_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = connection.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts' and data_type = 'VARCHAR' order by table_name, ordinal_position"
+    ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def run_suites(connection: duckdb.DuckDBPyConnection, suites: list, docs_dir: Path) -> list[Failure]:
+    """Validate each suite's frame with GX (pandas route) and build Data Docs."""
+    import great_expectations as gx  # costs ~2 s: only when validating
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(site_name="customer_levels", site_config={
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    datasource = context.data_sources.add_pandas("customer_levels")
+    failures: list[Failure] = []
+    for index, spec in enumerate(suites, start=1):
+        log.info("[%d/%d] %s", index, len(suites), spec.name)
+        frame = connection.execute(spec.query).df()
+        batch = datasource.add_dataframe_asset(spec.name).add_batch_definition_whole_dataframe("all_rows")
+        suite = context.suites.add(spec.build())
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=spec.name, data=batch,
+                                                                                 suite=suite))
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=spec.name, validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=["customer_levels"])],
+            result_format={"result_format": "SUMMARY"},
+        ))
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        for run_result in result.run_results.values():
+            for outcome in run_result.results:
+                if outcome.success:
+                    continue
+                config = outcome.expectation_config
+                details = outcome.result or {}
+                sample = details.get("partial_unexpected_list") or details.get("observed_value") or ""
+                error = (outcome.exception_info or {}).get("exception_message")
+                failures.append(Failure(
+                    suite=spec.name,
+                    expectation=config.type,
+                    column=str(config.kwargs.get("column") or config.kwargs.get("column_list")
+                               or config.kwargs.get("column_A") or ""),
+                    severity=(config.meta or {}).get("severity", "fatal"),
+                    unexpected_count=details.get("unexpected_count"),
+                    sample=str(error or sample)[:80],
+                ))
+    return failures
+
+
+def failure_table(failures: list[Failure]) -> str:
+    header = ("suite", "expectation", "column", "severity", "unexpected", "sample")
+    rows = [header] + [(f.suite, f.expectation, f.column, f.severity,
+                        "" if f.unexpected_count is None else str(f.unexpected_count), f.sample) for f in failures]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
+
+
+def validate_raw(raw_dir: Path, docs_dir: Path) -> int:
+    if not raw_dir.exists():
+        log.info("raw store %s does not exist: every source is empty, nothing to validate", raw_dir)
+        return 0
+    faults = check_raw_store(raw_dir)
+    if faults:
+        for fault in faults:
+            log.error("raw file fault: %s", fault)
+        return EXIT_FILE_FAULT
+    from suites import raw_suites
+
+    with duckdb.connect() as connection:
+        views = raw_views(connection, raw_dir)
+        failures = run_suites(connection, raw_suites(views, iso_currencies()), docs_dir)
+    return report(failures, "raw")
+
+
+def validate_marts(database: Path, docs_dir: Path) -> int:
+    if not database.exists():
+        log.error("%s does not exist: build the warehouse first", database)
+        return EXIT_FATAL
+    from suites import marts_suites
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        suites = marts_suites(mart_string_columns(connection), conversion_windows())
+        failures = run_suites(connection, suites, docs_dir)
+    return report(failures, "marts")
+
+
+def report(failures: list[Failure], suite_group: str) -> int:
+    if failures:
+        print(failure_table(failures))
+    fatal = [f for f in failures if f.is_fatal]
+    warnings = len(failures) - len(fatal)
+    if fatal:
+        log.error("%s suites: %d fatal expectation(s) failed", suite_group, len(fatal))
+        return EXIT_FATAL
+    log.info("%s suites passed%s", suite_group,
+             f" with {warnings} warning(s): those rows are quarantined by dbt" if warnings else "")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+XX, choices=["raw", "marts"], required=True, help="which suites to run")
+    parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"), help="raw store (default: data/raw)")
+    parser.add_argument("--db", type=Path, default=None, help="warehouse for --suite marts (default: $CUSTOMER_LEVELS_DB)")
+    parser.add_argument("--docs-dir", type=Path, default=None,
+                        help="Data Docs output (default: target/gx_data_docs/<suite>)")
+    args = parser.parse_args(argv)
+    docs_dir = args.docs_dir or REPO_ROOT / "target" / "gx_data_docs" / args.suite
+    # GX writes usage statistics and config under the home directory unless told not to.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    if args.suite == "raw":
+        return validate_raw(args.raw_dir, docs_dir)
+    return validate_marts(args.db or warehouse_path(), docs_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
