@@ -184,7 +184,10 @@ def report(failures: list[Failure], suite_group: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-XX, choices=["raw", "marts"], required=True, help="which suites to run")
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=["raw", "marts"], required=True, help="which suites to run")
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"), help="raw store (default: data/raw)")
     parser.add_argument("--db", type=Path, default=None, help="warehouse for --suite marts (default: $CUSTOMER_LEVELS_DB)")
     parser.add_argument("--docs-dir", type=Path, default=None,
