@@ -21,11 +21,13 @@ $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
 
 demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing.
 
-build: $(BIN)/.installed  ## dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
+build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
 	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
 
-run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, build everything and print the summary.
+run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, gate, build, check the marts, print the summary.
+	$(BIN)/python scripts/validate.py --suite raw --raw-dir $(RAW_DIR)
 	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
+	$(BIN)/python scripts/validate.py --suite marts
 	$(BIN)/python scripts/summary.py
 
 lint: $(BIN)/.installed  ## sqlfluff over models, macros and singular tests.

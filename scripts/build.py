@@ -1,5 +1,9 @@
 """Run `dbt build` on the project and, when a test fails, show the rows it found.
 
+Before dbt, every raw Parquet file is checked (scripts/preflight.py): an unreadable file or one
+missing a required column stops the run with one line naming it and exit code 2, and the
+warehouse is left as it was.
+
 dbt reports only a count for a failed test. Tests configured with store_failures (the fx-rate
 check, for instance) keep their rows, and this wrapper prints the first of them, so the message
 names the currency and month (or whatever the test returns) rather than "Got 48 results".
@@ -17,10 +21,15 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+
 log = logging.getLogger("build")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "warehouse.duckdb"
+# DuckDB names the database after the file; a file named like a schema makes references ambiguous.
+SCHEMA_NAMES = {"raw", "seeds", "staging", "intermediate", "marts", "audit", "main"}
 
 
 def warehouse_path() -> Path:
@@ -89,6 +98,16 @@ def main(argv: list[str] | None = None) -> int:
             log.error("--var takes NAME=VALUE, got %r", item)
             return 2
         extra[name] = value
+    if warehouse_path().stem.lower() in SCHEMA_NAMES:
+        log.error("CUSTOMER_LEVELS_DB=%s: the file name must not be a schema name (%s)", warehouse_path(),
+                  ", ".join(sorted(SCHEMA_NAMES)))
+        return 2
+    # File-level faults stop the run before dbt touches the warehouse.
+    faults = check_raw_store(args.raw_dir) if args.raw_dir is not None else []
+    for fault in faults:
+        log.error("raw file fault: %s", fault)
+    if faults:
+        return EXIT_FILE_FAULT
     dbt_args = [a for a in args.dbt_args if a != "--"]
     code = run_dbt(["build", "--vars", dbt_vars(args.raw_dir, extra), *dbt_args])
     if code != 0:

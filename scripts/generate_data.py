@@ -357,6 +357,156 @@ def with_redeliveries(rng: np.random.Generator, table: pa.Table, share: float) -
     return pa.concat_tables([table, again])
 
 
+def _replace(table: pa.Table, column: str, values: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(column), column, values)
+
+
+def _nulls(table: pa.Table, column: str) -> pa.Table:
+    return _replace(table, column, pa.nulls(table.num_rows, table.schema.field(column).type))
+
+
+def _fault_ids(prefix: str, count: int) -> pa.Array:
+    return prefixed_ids(f"FAULT-{prefix}-", np.arange(count))
+
+
+def _sample(rng: np.random.Generator, table: pa.Table, count: int, mask: np.ndarray | None = None) -> pa.Table:
+    candidates = np.flatnonzero(mask) if mask is not None else np.arange(table.num_rows)
+    if len(candidates) == 0:
+        return table.slice(0, 0)
+    return table.take(pa.array(rng.choice(candidates, size=min(count, len(candidates)), replace=False)))
+
+
+def _retyped(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table.select(schema.names).cast(schema)
+
+
+def faulty_rows(rng: np.random.Generator, tables: dict[str, pa.Table], rate: float) -> dict[str, pa.Table]:
+    """Rows for every row-level fault staging must quarantine, `rate` of each source split over its faults.
+    Faulty rows get keys of their own (or none), so they never displace a good row."""
+    def count(source: str, kinds: int) -> int:
+        return max(1, int(round(tables[source].num_rows * rate / kinds)))
+
+    events, orders, refunds, ad_spend = (tables[name] for name in ("events", "orders", "refunds", "ad_spend"))
+    n = count("events", 5)
+    bad_events = []
+    missing_key = _nulls(_sample(rng, events, n), "event_id")
+    bad_events.append(missing_key)
+    unknown_type = _sample(rng, events, n)
+    bad_events.append(_replace(_replace(unknown_type, "event_id", _fault_ids("type", unknown_type.num_rows)),
+                               "event_type", pa.array(["page_vue"] * unknown_type.num_rows)))
+    bad_time = _sample(rng, events, n)
+    bad_events.append(_nulls(_replace(bad_time, "event_id", _fault_ids("time", bad_time.num_rows)), "occurred_at"))
+    future = _sample(rng, events, n)
+    future = _replace(future, "event_id", _fault_ids("future", future.num_rows))
+    bad_events.append(_replace(future, "occurred_at", pc.add(future["loaded_at"], pa.scalar(dt.timedelta(days=3)))))
+    anonymous = _sample(rng, events, n)
+    anonymous = _replace(anonymous, "event_id", _fault_ids("anonymous", anonymous.num_rows))
+    for column in ("anonymous_id", "customer_id", "email"):
+        anonymous = _nulls(anonymous, column)
+    bad_events.append(anonymous)
+
+    n = count("orders", 6)
+    bad_orders = [_nulls(_sample(rng, orders, n), "order_id")]
+    for reason, column, value in (("currency", "currency", "XYZ"), ("status", "status", "pending")):
+        rows = _sample(rng, orders, n)
+        rows = _replace(rows, "order_id", _fault_ids(reason, rows.num_rows))
+        bad_orders.append(_replace(rows, column, pa.array([value] * rows.num_rows)))
+    negative = _sample(rng, orders, n)
+    negative = _replace(negative, "order_id", _fault_ids("negative", negative.num_rows))
+    bad_orders.append(_replace(negative, "amount", pc.negate(negative["amount"])))
+    no_time = _sample(rng, orders, n)
+    bad_orders.append(_nulls(_replace(no_time, "order_id", _fault_ids("time", no_time.num_rows)), "ordered_at"))
+    no_customer = _sample(rng, orders, n)
+    bad_orders.append(_nulls(_replace(no_customer, "order_id", _fault_ids("customer", no_customer.num_rows)),
+                             "customer_id"))
+
+    n = count("refunds", 4)
+    bad_refunds = [_nulls(_sample(rng, refunds, n), "refund_id")]
+    orphans = _sample(rng, refunds, n)
+    orphans = _replace(orphans, "refund_id", _fault_ids("orphan", orphans.num_rows))
+    bad_refunds.append(_replace(orphans, "order_id", _fault_ids("no-such-order", orphans.num_rows)))
+    negative = _sample(rng, refunds, n)
+    negative = _replace(negative, "refund_id", _fault_ids("negative", negative.num_rows))
+    bad_refunds.append(_replace(negative, "amount", pc.negate(negative["amount"])))
+    # A refund above the amount of a completed order that has no other refund.
+    refunded = set(refunds["order_id"].to_pylist())
+    unrefunded = np.array([(o not in refunded) and s == "completed"
+                           for o, s in zip(orders["order_id"].to_pylist(), orders["status"].to_pylist())])
+    target = _sample(rng, orders, n, unrefunded)
+    bad_refunds.append(pa.table({
+        "refund_id": _fault_ids("exceeds", target.num_rows),
+        "order_id": target["order_id"],
+        "refunded_at": pc.add(target["ordered_at"], pa.scalar(dt.timedelta(days=1))),
+        "amount": pc.add(target["amount"], pa.scalar(1, pa.decimal128(18, 2))).cast(pa.decimal128(18, 2)),
+        "loaded_at": pc.add(target["loaded_at"], pa.scalar(dt.timedelta(days=1))),
+    }))
+
+    n = count("ad_spend", 3)
+    bad_spend = []
+    for reason, column in (("channel", "channel"), ("currency", "currency"), ("negative", "spend")):
+        rows = _sample(rng, ad_spend, n)
+        rows = _replace(rows, "campaign", _fault_ids(reason, rows.num_rows))
+        if column == "channel":
+            rows = _nulls(rows, "channel")
+        elif column == "currency":
+            rows = _replace(rows, "currency", pa.array(["XYZ"] * rows.num_rows))
+        else:
+            rows = _replace(rows, "spend", pc.negate(rows["spend"]))
+        bad_spend.append(rows)
+
+    return {
+        "events": pa.concat_tables([_retyped(t, events.schema) for t in bad_events]),
+        "orders": pa.concat_tables([_retyped(t, orders.schema) for t in bad_orders]),
+        "refunds": pa.concat_tables([_retyped(t, refunds.schema) for t in bad_refunds]),
+        "ad_spend": pa.concat_tables([_retyped(t, ad_spend.schema) for t in bad_spend]),
+    }
+
+
+def messier(rng: np.random.Generator, tables: dict[str, pa.Table], rate: float) -> dict[str, pa.Table]:
+    """Change a `rate` share of good rows only in ways staging undoes (case, padding)."""
+    def touched(table: pa.Table) -> pa.Array:
+        return pa.array(rng.random(table.num_rows) < rate)
+
+    events = tables["events"]
+    events = _replace(events, "event_type", pc.if_else(touched(events), pc.utf8_upper(events["event_type"]),
+                                                       events["event_type"]))
+    events = _replace(events, "email", pc.if_else(touched(events), pc.binary_join_element_wise(
+        "  ", pc.utf8_upper(events["email"]), ""), events["email"]))
+    orders = tables["orders"]
+    orders = _replace(orders, "currency", pc.if_else(touched(orders), pc.binary_join_element_wise(
+        " ", pc.utf8_lower(orders["currency"]), ""), orders["currency"]))
+    orders = _replace(orders, "status", pc.if_else(touched(orders), pc.utf8_upper(orders["status"]), orders["status"]))
+    ad_spend = tables["ad_spend"]
+    ad_spend = _replace(ad_spend, "channel", pc.if_else(touched(ad_spend), pc.utf8_upper(ad_spend["channel"]),
+                                                        ad_spend["channel"]))
+    return {**tables, "events": events, "orders": orders, "ad_spend": ad_spend}
+
+
+def later_deliveries(rng: np.random.Generator, tables: dict[str, pa.Table], rate: float) -> dict[str, pa.Table]:
+    """A `rate` share of every source delivered again, two days later (the first delivery still wins)."""
+    again = {}
+    for name, table in tables.items():
+        rows = _sample(rng, table, max(1, int(round(table.num_rows * rate))))
+        again[name] = _replace(rows, "loaded_at", pc.add(rows["loaded_at"], pa.scalar(dt.timedelta(days=2))))
+    return again
+
+
+def write_file_faults(clean: dict[str, pa.Table], out: Path) -> None:
+    """One small raw store per file-level fault: each must stop the run before dbt."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "not_parquet" / "orders").mkdir(parents=True)
+    (out / "not_parquet" / "orders" / "export.parquet").write_text("order_id,amount\nO1,10\n")
+    truncated = out / "truncated" / "events"
+    truncated.mkdir(parents=True)
+    pq.write_table(clean["events"].slice(0, 1000), truncated / "part-0.parquet")
+    data = (truncated / "part-0.parquet").read_bytes()
+    (truncated / "part-0.parquet").write_bytes(data[: len(data) // 2])
+    missing = out / "missing_column" / "orders"
+    missing.mkdir(parents=True)
+    pq.write_table(clean["orders"].slice(0, 100).drop_columns(["amount"]), missing / "part-0.parquet")
+    log.info("file-level faults in %s: not_parquet, truncated, missing_column", out)
+
+
 def write_store(tables: dict[str, pa.Table], out: Path, progress: tqdm) -> None:
     """Events and orders land in monthly Hive partitions by delivery month; the rest as one file."""
     for name, table in tables.items():
@@ -386,14 +536,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="last day, YYYY-MM-DD (default: 2026-10-31; seeds/fx_rates.csv covers 2023-2027)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
+                        help="add faulty rows (every quarantine reason), later re-deliveries and messier good rows, "
+                             "each at RATE of a source's rows, and write file-level faults to OUT_file_faults/ "
+                             "(default: 0, a clean store)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     args = parse_args(argv)
-    if args.visitors < 1 or args.end < args.start:
-        log.error("need --visitors >= 1 and --end on or after --start")
+    if args.visitors < 1 or args.end < args.start or not 0 <= args.faults < 1:
+        log.error("need --visitors >= 1, --end on or after --start and 0 <= --faults < 1")
         return 2
     if args.out.exists() and not args.overwrite:
         log.error("%s exists; pass --overwrite to replace it", args.out)
@@ -403,7 +557,19 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(staging, ignore_errors=True)
     # A bar on a terminal (steps: visits, events, orders, ad spend, then one write per source).
     with tqdm(total=8, desc="demo store", unit="step", disable=None) as progress:
-        write_store(build_tables(spec, progress), staging, progress)
+        tables = build_tables(spec, progress)
+        if args.faults:
+            # A stream of its own, so the clean rows are the same as without --faults.
+            fault_rng = np.random.default_rng([spec.seed, 1])
+            extra = faulty_rows(fault_rng, tables, args.faults)
+            again = later_deliveries(fault_rng, tables, args.faults)
+            write_file_faults(tables, args.out.with_name(args.out.name + "_file_faults"))
+            tables = messier(fault_rng, tables, args.faults)
+            tables = {name: pa.concat_tables([table, extra[name], again[name]]) for name, table in tables.items()}
+            log.info("faults at rate %s: %s", args.faults,
+                     ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
+                               for name in tables))
+        write_store(tables, staging, progress)
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)

@@ -55,6 +55,12 @@ def weakest_stage_of_latest_complete_month(connection: duckdb.DuckDBPyConnection
     return WeakestStage(str(row[0]), *row[1:]) if row else None
 
 
+def quarantine_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    return connection.execute(
+        "select source_name, quarantine_reason, count(*) from audit.quarantine group by all order by 1, 2"
+    ).fetchall()
+
+
 def format_summary(database: Path) -> str:
     with duckdb.connect(str(database), read_only=True) as connection:
         as_of = as_of_date(connection)
@@ -62,6 +68,7 @@ def format_summary(database: Path) -> str:
             return f"customer_levels: {database}\nno data: no orders or events in the raw store"
         levels = levels_at_as_of(connection)
         weakest = weakest_stage_of_latest_complete_month(connection)
+        quarantined = quarantine_counts(connection)
     lines = [f"customer_levels: {database}", f"as-of date: {as_of}", "", "level  name               people"]
     for number, name, people, audience in levels:
         if number == 1:
@@ -78,6 +85,12 @@ def format_summary(database: Path) -> str:
             f"weakest stage in {weakest.month[:7]}: stage {weakest.stage} {weakest.stage_name} "
             f"({weakest.conversion_rate:.1%} against a target of {weakest.target_conversion_rate:.1%}){gap}"
         )
+    lines.append("")
+    if quarantined:
+        lines.append("quarantined raw rows (audit.quarantine):")
+        lines += [f"  {source:<9} {reason:<22} {count:>7,}" for source, reason, count in quarantined]
+    else:
+        lines.append("quarantined raw rows: none")
     return "\n".join(lines)
 
 

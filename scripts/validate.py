@@ -119,7 +119,8 @@ def run_suites(connection: duckdb.DuckDBPyConnection, suites: list, docs_dir: Pa
                     continue
                 config = outcome.expectation_config
                 details = outcome.result or {}
-                sample = details.get("partial_unexpected_list") or details.get("observed_value") or ""
+                sample = details.get("partial_unexpected_list")
+                sample = sample[:3] if isinstance(sample, list) else details.get("observed_value") or ""
                 error = (outcome.exception_info or {}).get("exception_message")
                 failures.append(Failure(
                     suite=spec.name,
