@@ -1,5 +1,5 @@
 -- Every raw row rejected by staging, with the file and row it came from and why.
--- Grain: rejected raw row. Holds keys only, never an e-mail address.
+-- Grain: rejected raw row. Holds keys only, never an e-mail address, and nothing of erased people.
 with
 
 events as (
@@ -27,7 +27,7 @@ rejected as (
         loaded_at,
         quarantine_reason
     from events
-    where quarantine_reason is not null
+    where quarantine_reason is not null and not is_erased
     union all
     select
         'orders' as source_name,
@@ -37,7 +37,7 @@ rejected as (
         loaded_at,
         quarantine_reason
     from orders
-    where quarantine_reason is not null
+    where quarantine_reason is not null and not is_erased
     union all
     select
         'refunds' as source_name,
@@ -47,7 +47,7 @@ rejected as (
         loaded_at,
         quarantine_reason
     from refunds
-    where quarantine_reason is not null
+    where quarantine_reason is not null and not is_erased
     union all
     select
         'ad_spend' as source_name,
@@ -60,7 +60,7 @@ rejected as (
         loaded_at,
         quarantine_reason
     from ad_spend
-    where quarantine_reason is not null
+    where quarantine_reason is not null and not is_erased
 ),
 
 final as (

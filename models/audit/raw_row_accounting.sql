@@ -1,4 +1,5 @@
--- Per source: raw rows read = rows kept + rows quarantined + duplicate deliveries dropped.
+-- Per source: raw rows read = rows kept + rows quarantined + duplicate deliveries dropped
+-- + rows of erased people.
 -- Each figure is counted on its own (raw view, staging model, quarantine, base model), so the
 -- test on `is_balanced` catches a row lost anywhere between them. Grain: source.
 with
@@ -26,8 +27,12 @@ counts as (
             ) as rows_quarantined,
             (
                 select count(*) from {{ checked }}
-                where quarantine_reason is null and delivery_rank > 1
-            ) as duplicates_dropped
+                where quarantine_reason is null and delivery_rank > 1 and not is_erased
+            ) as duplicates_dropped,
+            (
+                select count(*) from {{ checked }}
+                where is_erased
+            ) as rows_erased
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -39,7 +44,8 @@ final as (
         rows_kept,
         rows_quarantined,
         duplicates_dropped,
-        rows_read = rows_kept + rows_quarantined + duplicates_dropped as is_balanced
+        rows_erased,
+        rows_read = rows_kept + rows_quarantined + duplicates_dropped + rows_erased as is_balanced
     from counts
 )
 

@@ -16,20 +16,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+from contract import raw_sources  # noqa: E402
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def contract_types() -> dict[str, dict[str, str]]:
     """{raw_dir: {column: data_type}} from the sources YAML files."""
-    types: dict[str, dict[str, str]] = {}
-    for path in (REPO_ROOT / "models" / "staging").glob("*/_*__sources.yml"):
-        for source in yaml.safe_load(path.read_text())["sources"]:
-            for table in source["tables"]:
-                types[table["meta"]["raw_dir"]] = {c["name"]: c["data_type"] for c in table["columns"]}
-    return types
+    return {directory: {c.name: c.data_type for c in source.columns} for directory, source in raw_sources().items()}
 
 
 def write_raw_store(fixture: Path, raw_dir: Path) -> Path:
@@ -50,7 +46,8 @@ def write_raw_store(fixture: Path, raw_dir: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             where = f"where _file = '{file_name}'" if "_file" in header else ""
             casts = ", ".join(
-                f"cast(nullif({name}, '') as {columns[name]}) as {name}" if columns.get(name) != "string"
+                # a value that cannot be cast arrives as null, as a broken export would deliver it
+                f"try_cast(nullif({name}, '') as {columns[name]}) as {name}" if columns.get(name) != "string"
                 else f"{name}" for name in names if name != "_file"
             )
             connection.execute(

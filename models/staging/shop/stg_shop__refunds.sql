@@ -15,7 +15,7 @@ final as (
         loaded_at,
         source_file
     from checked_refunds
-    where quarantine_reason is null and delivery_rank = 1
+    where quarantine_reason is null and delivery_rank = 1 and not is_erased
 )
 
 select * from final

@@ -22,7 +22,7 @@ final as (
         referrer,
         source_file
     from checked_events
-    where quarantine_reason is null and delivery_rank = 1
+    where quarantine_reason is null and delivery_rank = 1 and not is_erased
 )
 
 select * from final

@@ -48,7 +48,9 @@ checked as (
             when typed.spend < 0 or typed.impressions < 0 or typed.clicks < 0 or typed.reach < 0
                 then 'negative_amount'
             when currencies.currency is null then 'unknown_currency'
-        end as quarantine_reason
+        end as quarantine_reason,
+        -- ad spend holds no personal data
+        false as is_erased
     from typed
     left join currencies
         on typed.currency = currencies.currency

@@ -1,5 +1,6 @@
--- Every raw order row, typed and cleaned, with the reason it is quarantined (null = good) and its
--- delivery rank among the good deliveries of its order_id. Grain: raw row.
+-- Every raw order row, typed and cleaned, with the reason it is quarantined (null = good), its
+-- delivery rank among the good deliveries of its order_id, and whether it belongs to a person who
+-- asked to be erased. Grain: raw row. Ephemeral: rows of erased people are never stored.
 with
 
 source as (
@@ -46,7 +47,12 @@ checked as (
             when typed.amount < 0 then 'negative_amount'
             when currencies.currency is null then 'unknown_currency'
             when typed.status is null or typed.status not in ('completed', 'cancelled') then 'unknown_status'
-        end as quarantine_reason
+        end as quarantine_reason,
+        (
+            {{ is_erased('customer_id', 'typed.customer_id') }}
+            or {{ is_erased('email', 'typed.email_hash', already_hashed=true) }}
+            or {{ is_erased('order_id', 'typed.order_id') }}
+        ) as is_erased
     from typed
     left join currencies
         on typed.currency = currencies.currency

@@ -1,5 +1,6 @@
--- Every raw refund row, typed, with the reason it is quarantined (null = good) and its delivery
--- rank among the good deliveries of its refund_id. Grain: raw row. Besides row checks, a first
+-- Every raw refund row, typed, with the reason it is quarantined (null = good), its delivery
+-- rank among the good deliveries of its refund_id, and whether its order belongs to a person who
+-- asked to be erased. Grain: raw row (ephemeral). Besides row checks, a first
 -- delivery is checked against the kept orders: a refund of an unknown order is an orphan, and a
 -- refund that takes the order's refunds (in refund order) above its amount exceeds it.
 with
@@ -40,7 +41,8 @@ row_checked as (
             when refunded_at is null or loaded_at is null then 'bad_timestamp'
             when amount is null then 'bad_amount'
             when amount <= 0 then 'negative_amount'
-        end as row_reason
+        end as row_reason,
+        {{ is_erased('order_id', 'order_id') }} as is_erased
     from typed
 ),
 
@@ -77,6 +79,7 @@ final as (
         ranked.source_file,
         ranked.source_row_number,
         ranked.delivery_rank,
+        ranked.is_erased,
         case
             when ranked.row_reason is not null then ranked.row_reason
             when ranked.delivery_rank > 1 then null

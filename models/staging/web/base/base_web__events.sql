@@ -1,5 +1,6 @@
--- Every raw event row, typed and cleaned, with the reason it is quarantined (null = good) and its
--- delivery rank among the good deliveries of its event_id. Grain: raw row.
+-- Every raw event row, typed and cleaned, with the reason it is quarantined (null = good), its
+-- delivery rank among the good deliveries of its event_id, and whether it belongs to a person who
+-- asked to be erased. Grain: raw row. Ephemeral: rows of erased people are never stored.
 with
 
 source as (
@@ -57,7 +58,12 @@ checked as (
                 then 'occurred_after_loaded'
             -- nobody to give the event to
             when anonymous_id is null and customer_id is null and email_hash is null then 'no_identifier'
-        end as quarantine_reason
+        end as quarantine_reason,
+        (
+            {{ is_erased('customer_id', 'customer_id') }}
+            or {{ is_erased('email', 'email_hash', already_hashed=true) }}
+            or {{ is_erased('anonymous_id', 'anonymous_id') }}
+        ) as is_erased
     from typed
 ),
 
