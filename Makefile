@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 RAW_DIR ?= data/raw
+# Rate of injected faults for a generated store (make run RAW_DIR=data/raw_faults FAULTS=0.02).
+FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
@@ -17,7 +19,7 @@ $(BIN)/.installed: requirements.lock
 	touch $@
 
 $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
-	$(BIN)/python scripts/generate_data.py --out $(RAW_DIR)
+	$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS)
 
 demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing.
 

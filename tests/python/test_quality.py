@@ -223,3 +223,14 @@ def test_erasure_log_holds_only_hashes(erased: Build) -> None:
     accounting = erased.rows("select source_name, rows_erased, is_balanced from audit.raw_row_accounting "
                              "order by source_name")
     assert accounting == [("ad_spend", 0, True), ("events", 5, True), ("orders", 2, True), ("refunds", 1, True)]
+
+
+def test_an_email_address_reaching_a_model_fails_the_build(tmp_path: Path) -> None:
+    # A store whose customer ids are e-mail addresses would leak them into person_id.
+    from conftest import FIXTURES, write_raw_store
+
+    raw = write_raw_store(FIXTURES / "email_as_customer_id", tmp_path / "raw")
+    build = build_project(raw, tmp_path)
+    assert build.result.returncode != 0
+    # customer_id and person_id of the one order: the build stops there, before any mart
+    assert "FAIL 2 no_email_addresses_int_orders_netted_of_refunds_" in build.output
