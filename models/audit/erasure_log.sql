@@ -94,30 +94,35 @@ erased_emails as (
     group by email_hash
 ),
 
-erased_orders as (
+raw_linked_identifiers as (
+    -- orders and cookies, each with the customer and e-mail it was seen with
     select
-        raw_orders.order_id,
-        min(coalesce(erased_customers.requested_at, erased_emails.requested_at)) as requested_at
+        'order_id' as identifier_type,
+        order_id as identifier,
+        customer_id_hash,
+        email_hash
     from raw_orders
-    left join erased_customers on raw_orders.customer_id_hash = erased_customers.customer_id_hash
-    left join erased_emails on raw_orders.email_hash = erased_emails.email_hash
-    where
-        raw_orders.order_id is not null
-        and (erased_customers.customer_id_hash is not null or erased_emails.email_hash is not null)
-    group by raw_orders.order_id
+    where order_id is not null
+    union all
+    select
+        'anonymous_id' as identifier_type,
+        anonymous_id as identifier,
+        customer_id_hash,
+        email_hash
+    from raw_events
+    where anonymous_id is not null
 ),
 
-erased_cookies as (
+erased_linked_identifiers as (
     select
-        raw_events.anonymous_id,
+        raw_linked_identifiers.identifier_type,
+        raw_linked_identifiers.identifier,
         min(coalesce(erased_customers.requested_at, erased_emails.requested_at)) as requested_at
-    from raw_events
-    left join erased_customers on raw_events.customer_id_hash = erased_customers.customer_id_hash
-    left join erased_emails on raw_events.email_hash = erased_emails.email_hash
-    where
-        raw_events.anonymous_id is not null
-        and (erased_customers.customer_id_hash is not null or erased_emails.email_hash is not null)
-    group by raw_events.anonymous_id
+    from raw_linked_identifiers
+    left join erased_customers on raw_linked_identifiers.customer_id_hash = erased_customers.customer_id_hash
+    left join erased_emails on raw_linked_identifiers.email_hash = erased_emails.email_hash
+    where erased_customers.customer_id_hash is not null or erased_emails.email_hash is not null
+    group by raw_linked_identifiers.identifier_type, raw_linked_identifiers.identifier
 ),
 
 erased as (
@@ -134,16 +139,10 @@ erased as (
     from erased_emails
     union all
     select
-        'order_id' as identifier_type,
-        {{ sha256_hex('order_id') }} as identifier_hash,
+        identifier_type,
+        {{ sha256_hex('identifier') }} as identifier_hash,
         requested_at
-    from erased_orders
-    union all
-    select
-        'anonymous_id' as identifier_type,
-        {{ sha256_hex('anonymous_id') }} as identifier_hash,
-        requested_at
-    from erased_cookies
+    from erased_linked_identifiers
 ),
 
 final as (
