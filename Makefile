@@ -8,7 +8,7 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run test lint build demo-data lock clean help
+.PHONY: run refresh test lint build demo-data lock clean help
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,11 +26,12 @@ demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it 
 build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
 	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
 
-run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, gate, build, check the marts, print the summary.
-	$(BIN)/python scripts/validate.py --suite raw --raw-dir $(RAW_DIR)
-	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
-	$(BIN)/python scripts/validate.py --suite marts
+run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), print the summary.
+	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
 	$(BIN)/python scripts/summary.py
+
+refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) into serving.duckdb and exports/marts/.
+	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
 
 lint: $(BIN)/.installed  ## sqlfluff over models, macros and singular tests.
 	$(BIN)/sqlfluff lint models macros tests
@@ -45,5 +46,5 @@ lock:  ## Re-resolve requirements.in into requirements.lock.
 	  /tmp/customer_levels_lock_venv/bin/pip freeze; } > requirements.lock
 	rm -rf /tmp/customer_levels_lock_venv
 
-clean:  ## Remove build output and the warehouse (keeps .venv and data/raw).
-	rm -rf target logs warehouse.duckdb warehouse.duckdb.wal
+clean:  ## Remove build output, the warehouse and what was published (keeps .venv and data/).
+	rm -rf target logs warehouse.duckdb warehouse.duckdb.wal serving.duckdb serving.duckdb.lock exports

@@ -1,0 +1,143 @@
+"""Write-audit-publish: a failed audit leaves the served marts in place, the lock, concurrent readers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, REPO_ROOT, write_raw_store
+
+REFRESH = REPO_ROOT / "scripts" / "refresh.py"
+NEW_ORDER = "oZ1,cZ,,2025-03-30 10:00:00,USD,12.00,completed,2025-03-30 11:00:00\n"
+
+
+def refresh(work: Path, raw: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "working.duckdb"), "DBT_TARGET_PATH": str(work / "target"),
+           "DBT_LOG_PATH": str(work / "dbt_logs")}
+    return subprocess.run([sys.executable, str(REFRESH), "--raw-dir", str(raw), "--served", str(work / "serving.duckdb")],
+                          capture_output=True, text=True, env=env, check=False)
+
+
+def store_with(tmp: Path, name: str, extra_orders: str = "") -> Path:
+    fixture = tmp / f"fixture_{name}"
+    shutil.copytree(FIXTURES / "marts_store", fixture)
+    with (fixture / "orders.csv").open("a") as handle:
+        handle.write(extra_orders)
+    return write_raw_store(fixture, tmp / f"raw_{name}")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("published")
+    result = refresh(work, store_with(work, "v1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return work
+
+
+def test_publish_writes_served_file_exports_and_run_record(published: Path) -> None:
+    served = published / "serving.duckdb"
+    assert oct(served.stat().st_mode & 0o777) == "0o444"
+    with duckdb.connect(str(served), read_only=True) as connection:
+        assert connection.execute("select count(*) from marts.dim_people").fetchall() == [(8,)]
+        runs = connection.execute("select status, as_of_date, rows_read from refresh_runs").fetchall()
+    assert runs[0][0] == "published" and runs[0][1] == "2025-03-31"
+    assert json.loads(runs[0][2]) == {"ad_spend": 2, "events": 10, "orders": 8, "refunds": 1}
+    exports = sorted(p.name for p in (published / "exports" / "marts").iterdir())
+    assert exports == sorted(f"{m}.parquet" for m in (
+        "dim_people", "fct_level_history", "mart_level_distribution", "mart_stage_funnel",
+        "mart_stage_conversion_cohorts", "mart_stage_focus", "mart_cohort_ltv"))
+    log_line = json.loads((published / "logs" / "refresh_runs.jsonl").read_text().splitlines()[-1])
+    assert log_line["status"] == "published" and log_line["mart_rows"]["dim_people"] == 8
+
+
+def test_failed_audit_leaves_served_marts_untouched(published: Path, tmp_path: Path) -> None:
+    served = published / "serving.duckdb"
+    before = served.read_bytes()
+    link_before = os.readlink(published / "exports" / "marts")
+    # A valid ISO currency with no fx rate: the row is kept, and the fx test fails the build.
+    bad = store_with(tmp_path, "bad", "oJ1,cJ,,2025-03-29 10:00:00,JPY,900.00,completed,2025-03-29 11:00:00\n")
+    result = refresh(published, bad)
+    assert result.returncode == 1
+    last = [line for line in result.stderr.splitlines() if line.startswith("refresh:")][-1]
+    assert "refresh failed, served marts untouched: build failed" in last
+    assert served.read_bytes() == before
+    assert os.readlink(published / "exports" / "marts") == link_before
+    with duckdb.connect(str(published / "working.duckdb"), read_only=True) as connection:  # kept for inspection
+        assert connection.execute("select count(*) from audit.assert_every_order_currency_month_has_fx_rate"
+                                  ).fetchall() == [(1,)]
+    failed = json.loads((published / "logs" / "refresh_runs.jsonl").read_text().splitlines()[-1])
+    assert failed["status"] == "failed" and failed["reason"].startswith("build failed")
+
+
+def test_second_refresh_exits_while_the_lock_is_held(published: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = published / "serving.duckdb.lock"
+        lock.write_text(str(holder.pid))
+        started = time.monotonic()
+        result = refresh(published, published / "raw_v1")
+        assert result.returncode == 3
+        assert f"another refresh is running (pid {holder.pid}" in result.stderr
+        assert time.monotonic() - started < 20
+        assert lock.read_text() == str(holder.pid)
+    finally:
+        holder.kill()
+        holder.wait()
+        (published / "serving.duckdb.lock").unlink(missing_ok=True)
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(published: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (published / "serving.duckdb.lock").write_text(str(dead.pid))
+    result = refresh(published, published / "raw_v1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "taking over a stale lock" in result.stderr
+    assert not (published / "serving.duckdb.lock").exists()
+
+
+READER = textwrap.dedent("""
+    import json, os, sys, time, duckdb
+    served, exports, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+    deadline = time.monotonic() + 240
+    while not os.path.exists(stop) and time.monotonic() < deadline:
+        try:
+            with duckdb.connect(served, read_only=True) as c:
+                people = c.execute("select count(*) from marts.dim_people").fetchall()[0][0]
+                orders = c.execute("select sum(orders) from marts.mart_cohort_ltv where acquisition_channel = 'all'").fetchall()[0][0]
+            version = os.path.realpath(os.path.join(exports, "marts"))
+            files = duckdb.sql(f"select count(*) from read_parquet('{version}/dim_people.parquet')").fetchall()[0][0]
+            print(json.dumps({"served": [people, int(orders)], "parquet_people": files}), flush=True)
+        except Exception as error:
+            print(json.dumps({"error": repr(error)}), flush=True)
+        time.sleep(0.05)
+""")
+
+
+def test_readers_see_old_or_new_marts_never_a_mix(published: Path, tmp_path: Path) -> None:
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published / "serving.duckdb"),
+                               str(published / "exports"), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)
+        result = refresh(published, store_with(tmp_path, "v2", NEW_ORDER))
+        assert result.returncode == 0, result.stderr[-2000:]
+        time.sleep(1.0)
+    finally:
+        stop.write_text("stop")
+        output, _ = reader.communicate(timeout=60)
+    observations = [json.loads(line) for line in output.splitlines()]
+    assert observations and not [o for o in observations if "error" in o]
+    # v1: 8 people and 8 valid orders; v2 adds customer cZ and its order
+    assert {tuple(o["served"]) for o in observations} == {(8, 8), (9, 9)}
+    assert {o["parquet_people"] for o in observations} <= {8, 9}
+    assert observations[-1]["served"] == [9, 9] and observations[-1]["parquet_people"] == 9
