@@ -8,7 +8,9 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run refresh test lint build demo-data lock clean help
+.PHONY: run refresh report test lint build browser demo-data lock clean help
+# apt-get needs root; elsewhere use sudo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,17 +28,26 @@ demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it 
 build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
 	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
 
-run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), print the summary.
+run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), report, summary.
 	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
+	$(BIN)/python scripts/report.py
 	$(BIN)/python scripts/summary.py
 
-refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) into serving.duckdb and exports/marts/.
+refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) into serving.duckdb and exports/marts/, then the report.
 	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
+	$(BIN)/python scripts/report.py
+
+report: $(BIN)/.installed  ## reports/customer_levels.html from the served marts (or the working file).
+	$(BIN)/python scripts/report.py
+
+browser:  ## Debian's chromium and chromium-driver for the report's browser test, installed when missing.
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 lint: $(BIN)/.installed  ## sqlfluff over models, macros and singular tests.
 	$(BIN)/sqlfluff lint models macros tests
 
-test: $(BIN)/.installed lint  ## Set up, lint, and run every test (pytest builds the project on fixtures).
+test: $(BIN)/.installed lint browser  ## Set up, lint, and run every test (pytest builds the project on fixtures).
 	$(BIN)/pytest
 
 lock:  ## Re-resolve requirements.in into requirements.lock.
@@ -47,4 +58,4 @@ lock:  ## Re-resolve requirements.in into requirements.lock.
 	rm -rf /tmp/customer_levels_lock_venv
 
 clean:  ## Remove build output, the warehouse and what was published (keeps .venv and data/).
-	rm -rf target logs warehouse.duckdb warehouse.duckdb.wal serving.duckdb serving.duckdb.lock exports
+	rm -rf target logs warehouse.duckdb warehouse.duckdb.wal serving.duckdb serving.duckdb.lock exports reports

@@ -1,0 +1,274 @@
+"""Write reports/customer_levels.html: one self-contained page (Plotly inlined, no network) showing
+the six levels, the funnel against its targets with the weakest stage, how fast people move, the
+marketing-methods sheet with its gaps, and cohort LTV. Reads only the marts."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+
+SCRIPTS = Path(__file__).resolve().parent
+REPO_ROOT = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))
+from build import warehouse_path  # noqa: E402
+
+log = logging.getLogger("report")
+
+WEAKEST_COLOUR, STAGE_COLOUR, TARGET_COLOUR = "#d62728", "#1f77b4", "#7f7f7f"
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    reading: str
+    body: str
+
+
+def rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = connection.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+class Charts:
+    """Figures as HTML fragments; the Plotly library is inlined once, with the first figure."""
+
+    def __init__(self) -> None:
+        self.library_included = False
+
+    def html(self, figure: go.Figure, height: int = 380) -> str:
+        figure.update_layout(height=height, margin={"l": 60, "r": 20, "t": 30, "b": 50}, template="plotly_white")
+        fragment = figure.to_html(full_html=False, include_plotlyjs=not self.library_included,
+                                  config={"responsive": True, "displaylogo": False})
+        self.library_included = True
+        return fragment
+
+
+def missing(message: str) -> str:
+    return f'<p class="missing">{html.escape(message)}</p>'
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def levels_section(connection, charts: Charts) -> Section:
+    data = rows(connection, """
+        select month, level_number, level_name, people, people_change, audience_reached
+        from marts.mart_level_distribution
+        where month = (select max(month) from marts.mart_level_distribution)
+        order by level_number""")
+    people = [r for r in data if r["level_number"] > 1]
+    if not people or not any(r["people"] for r in people):
+        return Section("levels", "1. The six levels", "No one is on a level yet.",
+                       missing("No people yet: the store has no web events and no valid orders."))
+    world = next((r for r in data if r["level_number"] == 1), None)
+    figure = go.Figure(go.Bar(
+        y=[f'{r["level_number"]} {r["level_name"]}' for r in people], x=[r["people"] for r in people],
+        orientation="h", marker_color=STAGE_COLOUR,
+        text=[f'{r["people"]:,} ({r["people_change"]:+,})' for r in people], textposition="auto"))
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(title="people (change on the month before)", type="log")
+    total = sum(r["people"] for r in people)
+    largest = max(people, key=lambda r: r["people"])
+    reading = (f'{total:,} people on levels 2-6 on {people[0]["month"]:%B %Y}; most are '
+               f'{largest["level_name"].replace("_", " ")}s ({largest["people"]:,}).')
+    if world:
+        reading += f' Ads reached {world["audience_reached"]:,} people (level 1) that month.'
+    table = "".join(f'<tr><td>{r["level_number"]}</td><td>{r["level_name"]}</td>'
+                    f'<td data-metric="people-level-{r["level_number"]}">{r["people"]:,}</td></tr>' for r in people)
+    body = charts.html(figure) + f'<table class="numbers"><tr><th>level</th><th>name</th><th>people</th></tr>{table}</table>'
+    return Section("levels", "1. The six levels", reading, body)
+
+
+def latest_complete_month(connection) -> dt.date | None:
+    return connection.execute(
+        "select max(month) from marts.mart_stage_focus where is_complete_month").fetchall()[0][0]
+
+
+def funnel_section(connection, charts: Charts, month: dt.date | None) -> Section:
+    if month is None:
+        return Section("funnel", "2. The funnel", "No complete month yet.", missing("No complete month to show yet."))
+    focus = rows(connection, f"""
+        select stage, stage_name, conversion_rate, target_conversion_rate, performance_index, is_weakest
+        from marts.mart_stage_focus where month = date '{month}' order by stage""")
+    figure = go.Figure([
+        go.Bar(name="conversion", x=[f'{r["stage"]} {r["stage_name"]}' for r in focus],
+               y=[r["conversion_rate"] for r in focus],
+               marker_color=[WEAKEST_COLOUR if r["is_weakest"] else STAGE_COLOUR for r in focus]),
+        go.Scatter(name="target", mode="markers", marker={"symbol": "line-ew-open", "size": 30, "color": TARGET_COLOUR},
+                   x=[f'{r["stage"]} {r["stage_name"]}' for r in focus], y=[r["target_conversion_rate"] for r in focus]),
+    ])
+    figure.update_yaxes(tickformat=".1%", title="conversion in the month")
+    trend = rows(connection, f"""
+        select month, stage, conversion_rate from marts.mart_stage_funnel
+        where month > date '{month}' - interval 12 month and month <= date '{month}' order by stage, month""")
+    trend_figure = go.Figure([go.Scatter(name=f"stage {s}", mode="lines+markers",
+                                         x=[r["month"] for r in trend if r["stage"] == s],
+                                         y=[r["conversion_rate"] for r in trend if r["stage"] == s]) for s in range(1, 6)])
+    trend_figure.update_yaxes(tickformat=".1%", type="log", title="conversion (log scale)")
+    weakest = next((r for r in focus if r["is_weakest"]), None)
+    if weakest:
+        reading = (f'Weakest stage in {month:%B %Y}: stage {weakest["stage"]} {weakest["stage_name"]} at '
+                   f'{pct(weakest["conversion_rate"])} against a target of {pct(weakest["target_conversion_rate"])} '
+                   f'- work on it first.')
+        callout = (f'<p class="weakest" id="weakest-stage">Work first on stage {weakest["stage"]}: '
+                   f'<strong>{html.escape(weakest["stage_name"])}</strong></p>')
+    else:
+        reading, callout = f"No stage had candidates and a target in {month:%B %Y}.", ""
+    return Section("funnel", "2. The funnel", reading, callout + charts.html(figure) + charts.html(trend_figure, 320))
+
+
+def speed_section(connection, charts: Charts, month: dt.date | None) -> Section:
+    speed = rows(connection, f"""
+        select stage, stage_name, median(median_days_to_convert) as median_days,
+               median(p90_days_to_convert) as p90_days, sum(converted) as converted
+        from marts.mart_stage_funnel
+        where stage > 1 and month > date '{month}' - interval 12 month and month <= date '{month}'
+        group by stage, stage_name order by stage""") if month else []
+    speed = [r for r in speed if r["converted"]]
+    if not speed:
+        return Section("speed", "3. Speed", "Nobody has passed a stage yet.", missing("No conversions to time yet."))
+    labels = [f'{r["stage"]} {r["stage_name"]}' for r in speed]
+    figure = go.Figure([go.Bar(name="median days", x=labels, y=[r["median_days"] for r in speed]),
+                        go.Bar(name="90th percentile", x=labels, y=[r["p90_days"] for r in speed])])
+    figure.update_yaxes(title="days from arriving on the level to passing the stage")
+    slowest = max(speed, key=lambda r: r["median_days"] or 0)
+    reading = (f'Over the last 12 months the slowest stage is {slowest["stage"]} {slowest["stage_name"]}: '
+               f'a median of {slowest["median_days"]:.0f} days (monthly medians, median over the months).')
+    return Section("speed", "3. Speed", reading, charts.html(figure))
+
+
+def marketing_section(connection, month: dt.date | None) -> Section:
+    if month is None:
+        return Section("marketing", "4. Marketing methods", "No complete month yet.", missing("No complete month yet."))
+    sheet = rows(connection, f"""
+        select stage, stage_name, marketing_methods, paid_channels, paid_spend, has_no_marketing
+        from marts.mart_stage_focus where month = date '{month}' order by stage""")
+    body_rows = "".join(
+        f'<tr class="{"gap" if r["has_no_marketing"] else ""}"><td>{r["stage"]} {html.escape(r["stage_name"])}</td>'
+        f'<td>{html.escape(r["marketing_methods"] or "-")}</td><td>{html.escape(r["paid_channels"] or "-")}</td>'
+        f'<td>{r["paid_spend"]:,.2f}</td><td>{"GAP: no marketing" if r["has_no_marketing"] else ""}</td></tr>'
+        for r in sheet)
+    gaps = [str(r["stage"]) for r in sheet if r["has_no_marketing"]]
+    reading = (f'In {month:%B %Y}, stage{"s" if len(gaps) > 1 else ""} {", ".join(gaps)} had no marketing at all.'
+               if gaps else f"Every stage had some marketing in {month:%B %Y}.")
+    table = ('<table class="sheet"><tr><th>stage</th><th>methods</th><th>paid channels</th>'
+             f'<th>spend (reporting currency)</th><th></th></tr>{body_rows}</table>')
+    return Section("marketing", "4. Marketing methods", reading, table)
+
+
+def cohort_section(connection, charts: Charts) -> Section:
+    cells = rows(connection, """
+        select cohort_month, acquisition_channel, months_since_first_order, ltv_per_customer, cohort_size
+        from marts.mart_cohort_ltv order by acquisition_channel, cohort_month, months_since_first_order""")
+    if not cells:
+        return Section("cohorts", "5. Cohort LTV", "No buyers yet.", missing("No valid orders yet: no cohort to show."))
+    channels = ["all"] + sorted({c["acquisition_channel"] for c in cells} - {"all"})
+    figure = go.Figure()
+    for index, channel in enumerate(channels):
+        mine = [c for c in cells if c["acquisition_channel"] == channel]
+        cohorts = sorted({c["cohort_month"] for c in mine})
+        offsets = sorted({c["months_since_first_order"] for c in mine})
+        grid = {(c["cohort_month"], c["months_since_first_order"]): float(c["ltv_per_customer"]) for c in mine}
+        figure.add_trace(go.Heatmap(
+            x=offsets, y=[f"{m:%Y-%m}" for m in cohorts], visible=index == 0, colorscale="Blues",
+            z=[[grid.get((m, o)) for o in offsets] for m in cohorts], colorbar={"title": "LTV"}, name=channel))
+    if len(channels) > 1:
+        figure.update_layout(updatemenus=[{"buttons": [
+            {"label": channel, "method": "update", "args": [{"visible": [i == j for j in range(len(channels))]}]}
+            for i, channel in enumerate(channels)], "x": 1.0, "y": 1.15, "xanchor": "right"}])
+    figure.update_xaxes(title="months since first order")
+    figure.update_yaxes(title="cohort (month of first order)")
+    store = [c for c in cells if c["acquisition_channel"] == "all"]
+    last_cohorts = sorted({c["cohort_month"] for c in store})[-6:]
+    curves = go.Figure([go.Scatter(name=f"{m:%Y-%m}", mode="lines+markers",
+                                   x=[c["months_since_first_order"] for c in store if c["cohort_month"] == m],
+                                   y=[float(c["ltv_per_customer"]) for c in store if c["cohort_month"] == m])
+                        for m in last_cohorts])
+    curves.update_xaxes(title="months since first order")
+    curves.update_yaxes(title="LTV per customer")
+    month_12 = [c for c in store if c["months_since_first_order"] == 12]
+    if month_12:
+        latest = max(month_12, key=lambda c: c["cohort_month"])
+        reading = (f'Customers first buying in {latest["cohort_month"]:%B %Y} were worth '
+                   f'{float(latest["ltv_per_customer"]):,.2f} each after 12 months.')
+    else:
+        first = min(store, key=lambda c: (c["cohort_month"], -c["months_since_first_order"]))
+        reading = f'No cohort is 12 months old yet; the oldest ({first["cohort_month"]:%B %Y}) is shown as far as it goes.'
+    return Section("cohorts", "5. Cohort LTV", reading, charts.html(figure, 460) + charts.html(curves, 320))
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Customer levels - {as_of}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1rem; color: #222; }}
+section {{ margin: 2rem 0; }} h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.25rem; margin-bottom: .3rem; }}
+.reading {{ margin: .2rem 0 .8rem; color: #333; }} .missing {{ padding: 1rem; background: #f6f6f6; }}
+.weakest {{ color: {weakest}; font-size: 1.1rem; }}
+table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; }}
+tr.gap td {{ background: #fdecea; }} table.numbers {{ max-width: 420px; }}
+</style></head><body>
+<h1>Customer levels</h1>
+<p>As of {as_of}. Source: {source}. Generated {generated} UTC.</p>
+{sections}
+</body></html>
+"""
+
+
+def render(database: Path) -> str:
+    charts = Charts()
+    with duckdb.connect(str(database), read_only=True) as connection:
+        as_of = connection.execute(
+            "select max(month_end_date) from marts.mart_level_distribution").fetchall()[0][0]
+        month = latest_complete_month(connection)
+        sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
+                    speed_section(connection, charts, month), marketing_section(connection, month),
+                    cohort_section(connection, charts)]
+    body = "\n".join(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>'
+                     f'<p class="reading">{html.escape(s.reading)}</p>{s.body}</section>' for s in sections)
+    return PAGE.format(as_of=as_of or "n/a (no data)", source=html.escape(database.name),
+                       generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                       sections=body, weakest=WEAKEST_COLOUR)
+
+
+def default_database() -> Path:
+    served = Path(os.environ.get("CUSTOMER_LEVELS_SERVED_DB", REPO_ROOT / "serving.duckdb"))
+    return served if served.exists() else warehouse_path()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=None,
+                        help="DuckDB file with the marts (default: the served file, else $CUSTOMER_LEVELS_DB)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "customer_levels.html",
+                        help="output HTML file (default: reports/customer_levels.html)")
+    args = parser.parse_args(argv)
+    database = args.db or default_database()
+    if not database.exists():
+        log.error("%s does not exist: run `make run` first", database)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = args.out.with_name(args.out.name + ".tmp")
+    temporary.write_text(render(database), encoding="utf-8")
+    temporary.replace(args.out)
+    log.info("wrote %s (%d kB)", args.out, args.out.stat().st_size // 1024)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The HTML report, opened for real in headless Chromium from a file URL with the network off."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from conftest import REPO_ROOT, Build
+
+SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts"]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver_path, "Chromium is missing: `make test` installs Debian's chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1200,3800",
+                     f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+                     # no network: every host unresolvable, every request to a dead proxy
+                     "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                           {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+    yield driver
+    driver.quit()
+
+
+def render(build: Build, out: Path) -> Path:
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "report.py"), "--db", str(build.database),
+                             "--out", str(out)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def open_page(browser, page: Path, screenshot: str) -> list[dict]:
+    browser.get_log("browser")  # drop anything from an earlier page
+    browser.get(page.as_uri())
+    browser.execute_script("return document.readyState")
+    (REPO_ROOT / "target").mkdir(exist_ok=True)
+    browser.save_screenshot(str(REPO_ROOT / "target" / screenshot))
+    return browser.get_log("browser")
+
+
+@pytest.fixture(scope="module")
+def marts_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    from conftest import build_fixture
+
+    return build_fixture("marts_store", tmp_path_factory)
+
+
+def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store: Build, tmp_path: Path) -> None:
+    page = render(marts_store, tmp_path / "report.html")
+    assert "<script src=" not in page.read_text()  # self-contained: Plotly inlined
+    console = open_page(browser, page, "report_marts_store.png")
+    assert [entry for entry in console if entry["level"] == "SEVERE"] == []
+    for section in SECTIONS:
+        assert browser.find_element(By.ID, section).is_displayed()
+    # March 2025 is the latest complete month; its weakest stage is 4 (tests/python/test_marts.py)
+    weakest = browser.find_element(By.ID, "weakest-stage")
+    assert weakest.is_displayed() and "first_time_to_repeat_buyer" in weakest.text
+    people = {element.get_attribute("data-metric"): element.text
+              for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='people-level-']")}
+    expected = dict(marts_store.rows("select 'people-level-' || level_number, cast(people as varchar) "
+                                     "from marts.mart_level_distribution where month = date '2025-03-01' "
+                                     "and level_number > 1"))
+    assert people == expected == {"people-level-2": "2", "people-level-3": "1", "people-level-4": "3",
+                                  "people-level-5": "1", "people-level-6": "1"}
+    charts = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
+    assert charts >= 6  # every figure drawn by Plotly, offline
+    gap_rows = browser.find_elements(By.CSS_SELECTOR, "#marketing tr.gap")
+    # March (tests/python/test_marts.py): no ad spend on stage 1, nothing on stage 5
+    assert [row.text.split()[0] for row in gap_rows] == ["1", "5"]
+
+
+def test_orders_only_store_renders_without_errors(browser, orders_only: Build, tmp_path: Path) -> None:
+    page = render(orders_only, tmp_path / "orders_only.html")
+    console = open_page(browser, page, "report_orders_only.png")
+    assert [entry for entry in console if entry["level"] == "SEVERE"] == []
+    for section in SECTIONS:
+        assert browser.find_element(By.ID, section).is_displayed()
+
+
+def test_empty_store_says_what_is_missing(browser, tmp_path: Path) -> None:
+    from conftest import build_project
+
+    build = build_project(tmp_path / "no_raw_data", tmp_path)
+    assert build.result.returncode == 0
+    page = render(build, tmp_path / "empty.html")
+    console = open_page(browser, page, "report_empty.png")
+    assert [entry for entry in console if entry["level"] == "SEVERE"] == []
+    missing = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".missing")]
+    assert "No people yet: the store has no web events and no valid orders." in missing
+    assert "No valid orders yet: no cohort to show." in missing
