@@ -47,7 +47,8 @@ class Charts:
         self.library_included = False
 
     def html(self, figure: go.Figure, height: int = 380) -> str:
-        figure.update_layout(height=height, margin={"l": 60, "r": 20, "t": 30, "b": 50}, template="plotly_white")
+        figure.update_layout(height=height, margin={"l": 60, "r": 20, "t": 30, "b": 50}, template="plotly_white",
+                             autosize=True, legend={"orientation": "h", "y": -0.25})
         fragment = figure.to_html(full_html=False, include_plotlyjs=not self.library_included,
                                   config={"responsive": True, "displaylogo": False})
         self.library_included = True
@@ -149,7 +150,7 @@ def speed_section(connection, charts: Charts, month: dt.date | None) -> Section:
     return Section("speed", "3. Speed", reading, charts.html(figure))
 
 
-def marketing_section(connection, month: dt.date | None) -> Section:
+def marketing_section(connection, charts: Charts, month: dt.date | None) -> Section:
     if month is None:
         return Section("marketing", "4. Marketing methods", "No complete month yet.", missing("No complete month yet."))
     sheet = rows(connection, f"""
@@ -165,7 +166,15 @@ def marketing_section(connection, month: dt.date | None) -> Section:
                if gaps else f"Every stage had some marketing in {month:%B %Y}.")
     table = ('<table class="sheet"><tr><th>stage</th><th>methods</th><th>paid channels</th>'
              f'<th>spend (reporting currency)</th><th></th></tr>{body_rows}</table>')
-    return Section("marketing", "4. Marketing methods", reading, table)
+    labels = [f'{r["stage"]} {r["stage_name"]}' for r in sheet]
+    figure = go.Figure(go.Bar(
+        x=labels, y=[(r["marketing_methods"] or "").count(",") + (1 if r["marketing_methods"] else 0)
+                     + (r["paid_channels"] or "").count(",") + (1 if r["paid_channels"] else 0) for r in sheet],
+        marker_color=[WEAKEST_COLOUR if r["has_no_marketing"] else STAGE_COLOUR for r in sheet],
+        text=["gap" if r["has_no_marketing"] else f'{r["paid_spend"]:,.0f} spent' if r["paid_spend"] else ""
+              for r in sheet], textposition="outside"))
+    figure.update_yaxes(title="methods and paid channels running", dtick=1)
+    return Section("marketing", "4. Marketing methods", reading, charts.html(figure, 300) + table)
 
 
 def cohort_section(connection, charts: Charts) -> Section:
@@ -221,10 +230,17 @@ section {{ margin: 2rem 0; }} h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.25r
 table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; }}
 tr.gap td {{ background: #fdecea; }} table.numbers {{ max-width: 420px; }}
+.plotly-graph-div {{ width: 100% !important; }}
 </style></head><body>
 <h1>Customer levels</h1>
 <p>As of {as_of}. Source: {source}. Generated {generated} UTC.</p>
 {sections}
+<script>
+// fit every chart to the screen it is opened on (a phone is narrower than Plotly's default)
+window.addEventListener("load", function () {{
+  document.querySelectorAll(".js-plotly-plot").forEach(function (plot) {{ Plotly.Plots.resize(plot); }});
+}});
+</script>
 </body></html>
 """
 
@@ -236,7 +252,7 @@ def render(database: Path) -> str:
             "select max(month_end_date) from marts.mart_level_distribution").fetchall()[0][0]
         month = latest_complete_month(connection)
         sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
-                    speed_section(connection, charts, month), marketing_section(connection, month),
+                    speed_section(connection, charts, month), marketing_section(connection, charts, month),
                     cohort_section(connection, charts)]
     body = "\n".join(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>'
                      f'<p class="reading">{html.escape(s.reading)}</p>{s.body}</section>' for s in sections)

@@ -78,8 +78,9 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
                                      "and level_number > 1"))
     assert people == expected == {"people-level-2": "2", "people-level-3": "1", "people-level-4": "3",
                                   "people-level-5": "1", "people-level-6": "1"}
-    charts = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
-    assert charts >= 6  # every figure drawn by Plotly, offline
+    charts = browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
+    drawn = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
+    assert charts == 7 and drawn >= charts  # every figure drawn by Plotly, offline
     gap_rows = browser.find_elements(By.CSS_SELECTOR, "#marketing tr.gap")
     # March (tests/python/test_marts.py): no ad spend on stage 1, nothing on stage 5
     assert [row.text.split()[0] for row in gap_rows] == ["1", "5"]
@@ -104,3 +105,15 @@ def test_empty_store_says_what_is_missing(browser, tmp_path: Path) -> None:
     missing = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".missing")]
     assert "No people yet: the store has no web events and no valid orders." in missing
     assert "No valid orders yet: no cohort to show." in missing
+
+
+def test_one_month_store_says_there_is_no_complete_month(browser, tmp_path_factory: pytest.TempPathFactory,
+                                                         tmp_path: Path) -> None:
+    from conftest import build_fixture
+
+    build = build_fixture("duplicate_delivery", tmp_path_factory)  # five days of January 2025
+    page = render(build, tmp_path / "one_month.html")
+    console = open_page(browser, page, "report_one_month.png")
+    assert [entry for entry in console if entry["level"] == "SEVERE"] == []
+    assert browser.find_element(By.CSS_SELECTOR, "#funnel .missing").text == "No complete month to show yet."
+    assert browser.find_element(By.CSS_SELECTOR, "[data-metric='people-level-5']").text == "1"
