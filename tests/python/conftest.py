@@ -105,3 +105,9 @@ def build_fixture(name: str, tmp_path_factory: pytest.TempPathFactory, **dbt_var
 def orders_only(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """A store that exports only orders/ (fixtures/orders_only), shared by several test modules."""
     return build_fixture("orders_only", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def marts_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The three-month hand-worked store (fixtures/marts_store), shared by several test modules."""
+    return build_fixture("marts_store", tmp_path_factory)

@@ -22,14 +22,14 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import Build, build_fixture
+from conftest import Build
 
 JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    return build_fixture("marts_store", tmp_path_factory)
+def store(marts_store: Build) -> Build:
+    return marts_store
 
 
 def test_level_distribution(store: Build) -> None:

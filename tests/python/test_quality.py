@@ -82,8 +82,8 @@ def test_good_rows_are_normalised_not_rejected(faults: Build) -> None:
         ("o1", "USD", pytest.approx(10), "completed"), ("o7", "USD", pytest.approx(20), "completed")]
 
 
-def test_clean_store_quarantines_nothing(tmp_path_factory: pytest.TempPathFactory) -> None:
-    build = build_fixture("marts_store", tmp_path_factory)
+def test_clean_store_quarantines_nothing(marts_store: Build) -> None:
+    build = marts_store
     assert build.scalar("select count(*) from audit.quarantine") == 0
     assert build.rows("select bool_and(is_balanced), sum(duplicates_dropped) from audit.raw_row_accounting") == [
         (True, 0)]

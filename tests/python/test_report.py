@@ -54,13 +54,6 @@ def open_page(browser, page: Path, screenshot: str) -> list[dict]:
     return browser.get_log("browser")
 
 
-@pytest.fixture(scope="module")
-def marts_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    from conftest import build_fixture
-
-    return build_fixture("marts_store", tmp_path_factory)
-
-
 def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store: Build, tmp_path: Path) -> None:
     page = render(marts_store, tmp_path / "report.html")
     assert "<script src=" not in page.read_text()  # self-contained: Plotly inlined
