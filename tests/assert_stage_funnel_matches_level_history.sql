@@ -53,7 +53,7 @@ moves as (
             lag(level_history.level_number) over (
                 partition by level_history.person_id order by level_history.valid_from
             ),
-            case when cast(people.first_visit_at as date) = level_history.valid_from then 1 end
+            case when {{ store_date('people.first_visit_at') }} = level_history.valid_from then 1 end
         ) as from_level
     from level_history
     inner join people

@@ -24,7 +24,7 @@ final as (
         {% if as_of_date -%}
             cast('{{ as_of_date }}' as date)
         {%- else -%}
-            cast(latest_activity_at as date)
+            {{ store_date('latest_activity_at') }}
         {%- endif %} as as_of_date
     from latest_activity
     {% if not as_of_date -%}

@@ -23,7 +23,7 @@ events_to_as_of as (
     select events.*
     from events
     cross join as_of
-    where cast(events.occurred_at as date) <= as_of.as_of_date
+    where {{ store_date('events.occurred_at') }} <= as_of.as_of_date
 ),
 
 email_links as (
@@ -106,7 +106,7 @@ final as (
         events_identified.event_type,
         events_identified.anonymous_id,
         events_identified.occurred_at,
-        cast(events_identified.occurred_at as date) as event_date,
+        {{ store_date('events_identified.occurred_at') }} as event_date,
         events_identified.utm_source,
         events_identified.utm_medium,
         events_identified.utm_campaign,

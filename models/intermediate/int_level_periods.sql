@@ -30,8 +30,8 @@ valid_orders as (
 people_dated as (
     select
         person_id,
-        cast(first_visit_at as date) as first_visit_date,
-        cast(signed_up_at as date) as signed_up_date
+        {{ store_date('first_visit_at') }} as first_visit_date,
+        {{ store_date('signed_up_at') }} as signed_up_date
     from people
 ),
 

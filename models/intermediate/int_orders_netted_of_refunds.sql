@@ -24,14 +24,14 @@ orders_to_as_of as (
         orders.customer_id,
         orders.email_hash,
         orders.ordered_at,
-        cast(orders.ordered_at as date) as order_date,
-        cast({{ dbt.date_trunc('month', 'orders.ordered_at') }} as date) as order_month,
+        {{ store_date('orders.ordered_at') }} as order_date,
+        {{ month_of(to_store_time('orders.ordered_at')) }} as order_month,
         orders.currency,
         orders.amount,
         orders.status
     from orders
     cross join as_of
-    where cast(orders.ordered_at as date) <= as_of.as_of_date
+    where {{ store_date('orders.ordered_at') }} <= as_of.as_of_date
 ),
 
 refunded_per_order as (
@@ -41,7 +41,7 @@ refunded_per_order as (
         sum(refunds.amount) as refunded_amount
     from refunds
     cross join as_of
-    where cast(refunds.refunded_at as date) <= as_of.as_of_date
+    where {{ store_date('refunds.refunded_at') }} <= as_of.as_of_date
     group by refunds.order_id
 ),
 

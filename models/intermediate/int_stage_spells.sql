@@ -39,7 +39,7 @@ moves as (
         case
             when periods_with_neighbours.previous_level_number is not null
                 then periods_with_neighbours.previous_level_number
-            when cast(people.first_visit_at as date) = periods_with_neighbours.valid_from then 1
+            when {{ store_date('people.first_visit_at') }} = periods_with_neighbours.valid_from then 1
         end as from_level_number
     from periods_with_neighbours
     inner join people

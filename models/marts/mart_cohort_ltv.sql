@@ -19,7 +19,7 @@ months as (
 buyers as (
     select
         person_id,
-        {{ month_of('first_order_at') }} as cohort_month,
+        {{ month_of(to_store_time('first_order_at')) }} as cohort_month,
         acquisition_channel
     from people
     where first_order_at is not null
