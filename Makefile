@@ -8,7 +8,7 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run refresh report test lint build browser demo-data lock clean help
+.PHONY: run refresh report metrics test lint build browser demo-data lock clean help
 # apt-get needs root; elsewhere use sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,6 +39,11 @@ refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) int
 
 report: $(BIN)/.installed  ## reports/customer_levels.html from the served marts (or the working file).
 	$(BIN)/python scripts/report.py
+
+metrics: $(BIN)/.installed  ## Semantic layer example: stage conversion rate by month (MetricFlow, on the working file).
+	$(BIN)/dbt parse --quiet
+	$(BIN)/mf query --metrics stage_conversion_rate --group-by metric_time__month,stage_month__stage \
+	  --order metric_time__month,stage_month__stage
 
 browser:  ## Debian's chromium and chromium-driver for the report's browser test, installed when missing.
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
