@@ -192,6 +192,7 @@ def _rate(column: str) -> gxe.Expectation:
 
 MART_KEYS: dict[str, tuple[str, ...]] = {
     "dim_people": ("person_id",),
+    "fct_orders": ("order_id",),
     "fct_level_history": ("person_id", "valid_from"),
     "mart_level_distribution": ("month", "level_number"),
     "mart_stage_funnel": ("month", "stage"),

@@ -41,7 +41,7 @@ log = logging.getLogger("refresh")
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
-MARTS = ("dim_people", "fct_level_history", "mart_level_distribution", "mart_stage_funnel",
+MARTS = ("dim_people", "fct_orders", "fct_level_history", "mart_level_distribution", "mart_stage_funnel",
          "mart_stage_conversion_cohorts", "mart_stage_focus", "mart_cohort_ltv")
 
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO_ROOT, Build, build_fixture, build_project
 
 SCRIPTS = REPO_ROOT / "scripts"
-MARTS = ["dim_people", "fct_level_history", "mart_level_distribution", "mart_stage_funnel",
+MARTS = ["dim_people", "fct_orders", "fct_level_history", "mart_level_distribution", "mart_stage_funnel",
          "mart_stage_conversion_cohorts", "mart_stage_focus", "mart_cohort_ltv"]
 
 

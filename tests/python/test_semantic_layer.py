@@ -73,3 +73,11 @@ def test_people_per_level_and_ltv_equal_the_marts(parsed: Build, tmp_path: Path)
              Decimal(r["ltv_per_customer"]).quantize(Decimal("0.01")) for r in ltv}
     assert cells[("2025-01-01", "2")] == Decimal("55.00")  # (30 + 20 + 30 + 30) / 2 buyers
     assert cells[("2025-02-01", "1")] == Decimal("130.00")
+
+
+def test_net_revenue_and_orders_by_month_equal_the_orders(parsed: Build, tmp_path: Path) -> None:
+    rows = query(parsed, tmp_path, "--metrics", "net_revenue,orders", "--group-by", "metric_time__month")
+    by_month = {r["metric_time__month"][:10]: (Decimal(r["net_revenue"]), int(float(r["orders"]))) for r in rows}
+    # D 30 + G 20 in Jan; B 100 + D 30 in Feb; B 40 - 10 + D 30 + A 50 + H 10 in Mar
+    assert by_month == {"2025-01-01": (Decimal("50.00"), 2), "2025-02-01": (Decimal("130.00"), 2),
+                        "2025-03-01": (Decimal("120.00"), 4)}
