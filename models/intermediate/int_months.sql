@@ -28,17 +28,10 @@ bounds as (
     cross join as_of
 ),
 
-digits as (
-    select digit_values.digit
-    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
-),
-
 month_offsets as (
     -- up to 1,000 months (83 years) of history
-    select ones.digit + 10 * tens.digit + 100 * hundreds.digit as month_offset
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
+    select number as month_offset
+    from {{ number_sequence(3) }} as numbers
 ),
 
 months as (

@@ -13,18 +13,10 @@ bounds as (
     from months
 ),
 
-digits as (
-    select digit_values.digit
-    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
-),
-
 day_offsets as (
     -- up to 10,000 days (27 years) of history
-    select ones.digit + 10 * tens.digit + 100 * hundreds.digit + 1000 * thousands.digit as day_offset
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
-    cross join digits as thousands
+    select number as day_offset
+    from {{ number_sequence(4) }} as numbers
 ),
 
 final as (
