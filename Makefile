@@ -8,7 +8,7 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run refresh report metrics test lint build browser demo-data lock clean help
+.PHONY: run refresh report metrics bench test lint build browser demo-data lock clean help
 # apt-get needs root; elsewhere use sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -44,6 +44,9 @@ metrics: $(BIN)/.installed  ## Semantic layer example: stage conversion rate by 
 	$(BIN)/dbt parse --quiet
 	$(BIN)/mf query --metrics stage_conversion_rate --group-by metric_time__month,stage_month__stage \
 	  --order metric_time__month,stage_month__stage
+
+bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M), update docs/benchmarks.md.
+	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),1M)
 
 browser:  ## Debian's chromium and chromium-driver for the report's browser test, installed when missing.
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

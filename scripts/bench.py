@@ -1,0 +1,185 @@
+"""Benchmark the full build against a floor, at chosen scales of the demo store.
+
+For each scale (events): generate the store once (kept under bench/data/, keyed by scale and seed),
+then measure, as the median of --runs runs: the floor (one hand-written DuckDB query that reads
+every event and order once and computes per-person counts, first/last timestamps and net
+revenue), the full `dbt build --full-refresh`, and dbt's fixed cost (the same build on an empty
+store). Each is a child process measured with wait4: wall time, CPU time, peak memory. Prints a
+Markdown table, writes bench/results/<date>-<scale>.json and updates docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+REPO_ROOT = SCRIPTS.parent
+BENCH = REPO_ROOT / "bench"
+EVENTS_PER_VISITOR = 5.75  # what the generator produces on average
+
+log = logging.getLogger("bench")
+
+FLOOR_SQL = """
+with events as (
+    select coalesce(customer_id, anonymous_id) as person, count(*) as events,
+           min(occurred_at) as first_at, max(occurred_at) as last_at
+    from read_parquet('{raw}/events/**/*.parquet', hive_partitioning = true)
+    group by 1
+),
+refunds as (
+    select order_id, sum(amount) as refunded
+    from read_parquet('{raw}/refunds/**/*.parquet') group by 1
+),
+orders as (
+    select o.customer_id as person, count(*) as orders, min(o.ordered_at) as first_order_at,
+           max(o.ordered_at) as last_order_at, sum(o.amount - coalesce(r.refunded, 0)) as net_revenue
+    from read_parquet('{raw}/orders/**/*.parquet', hive_partitioning = true) as o
+    left join refunds as r using (order_id)
+    where o.status = 'completed'
+    group by 1
+)
+select count(*), sum(events), sum(orders), sum(net_revenue)
+from events full outer join orders using (person)
+"""
+
+
+@dataclass
+class Measure:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+
+
+def parse_scale(text: str) -> int:
+    units = {"k": 1_000, "m": 1_000_000}
+    text = text.strip().lower()
+    return int(float(text[:-1]) * units[text[-1]]) if text[-1] in units else int(text)
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> Measure:
+    """Run a child to completion; its wall time, CPU time and peak memory (wait4)."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench: {' '.join(command[:3])} failed: {process.stderr.read().decode()[-500:]}")
+    return Measure(round(wall, 2), round(usage.ru_utime + usage.ru_stime, 2), round(usage.ru_maxrss / 1024, 1))
+
+
+def median(measures: list[Measure]) -> Measure:
+    return Measure(*(round(statistics.median(getattr(m, f) for m in measures), 2)
+                     for f in ("wall_s", "cpu_s", "peak_rss_mb")))
+
+
+def store_for(events: int, seed: int) -> Path:
+    raw = BENCH / "data" / f"{events}-{seed}" / "raw"
+    if not (raw / "_COMPLETE").exists():
+        log.info("generating %s events (seed %s) into %s", f"{events:,}", seed, raw)
+        subprocess.run([sys.executable, str(SCRIPTS / "generate_data.py"), "--out", str(raw), "--overwrite",
+                        "--visitors", str(max(1, int(events / EVENTS_PER_VISITOR))), "--seed", str(seed)],
+                       check=True)
+    return raw
+
+
+def dbt_build(raw: Path, work: Path) -> tuple[Measure, list[dict]]:
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "bench.duckdb"), "DBT_PROFILES_DIR": str(REPO_ROOT)}
+    command = [str(Path(sys.executable).with_name("dbt")), "build", "--full-refresh", "--vars",
+               json.dumps({"raw_data_dir": str(raw)}), "--target-path", str(work / "target"),
+               "--log-path", str(work / "logs")]
+    result = measured(command, env)
+    timings = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    slowest = sorted(({"node": r["unique_id"], "seconds": round(r["execution_time"], 2)} for r in timings),
+                     key=lambda r: -r["seconds"])[:5]
+    return result, slowest
+
+
+def bench_scale(events: int, seed: int, runs: int) -> dict:
+    raw = store_for(events, seed)
+    actual_events = int(subprocess.run(
+        [sys.executable, "-c", f"import duckdb; print(duckdb.sql(\"select count(*) from read_parquet('{raw}/events/**/*.parquet')\").fetchall()[0][0])"],
+        capture_output=True, text=True, check=True).stdout)
+    floor = median([measured([sys.executable, "-c", f"import duckdb; duckdb.sql({FLOOR_SQL.format(raw=raw)!r}).fetchall()"])
+                    for _ in range(runs)])
+    builds, slowest = [], []
+    for run in range(runs):
+        log.info("full build %d/%d at %s events", run + 1, runs, f"{actual_events:,}")
+        measure, slowest = dbt_build(raw, BENCH / "work" / "full")
+        builds.append(measure)
+    full = median(builds)
+    empty = BENCH / "work" / "empty_raw"
+    empty.mkdir(parents=True, exist_ok=True)
+    fixed, _ = dbt_build(empty, BENCH / "work" / "fixed")
+    return {
+        "date": dt.date.today().isoformat(), "events": actual_events, "seed": seed, "runs": runs,
+        "floor": asdict(floor), "full_build": asdict(full), "fixed_cost": asdict(fixed),
+        "incremental_refresh": None,  # incremental models are not built yet (issue: scheduled refresh)
+        "events_per_second_full": round(actual_events / full.wall_s) if full.wall_s else None,
+        "full_over_floor": round(full.wall_s / floor.wall_s, 1) if floor.wall_s else None,
+        "slowest_nodes": slowest,
+        "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+                    "python": platform.python_version(), "platform": platform.platform()},
+    }
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["| events | floor s | full build s | full / floor | fixed cost s | events/s | peak memory MB | CPU s |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        lines.append(f'| {r["events"]:,} | {r["floor"]["wall_s"]} | {r["full_build"]["wall_s"]} | {r["full_over_floor"]} | '
+                     f'{r["fixed_cost"]["wall_s"]} | {r["events_per_second_full"]:,} | {r["full_build"]["peak_rss_mb"]:,} | '
+                     f'{r["full_build"]["cpu_s"]} |')
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1M", help="comma-separated event counts, e.g. 1M,10M (default: 1M)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default: 42)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measure; the median is reported (default: 3)")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    try:
+        scales = [parse_scale(s) for s in args.scales.split(",")]
+    except (ValueError, KeyError):
+        log.error("--scales takes counts like 1M,10M or 250k, got %r", args.scales)
+        return 2
+    results = []
+    for events in scales:
+        result = bench_scale(events, args.seed, args.runs)
+        results.append(result)
+        out = BENCH / "results" / f'{result["date"]}-{events}.json'
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        log.info("wrote %s", out)
+    table = markdown(results)
+    print(table)
+    if not args.no_docs:
+        machine = results[0]["machine"]
+        (REPO_ROOT / "docs" / "benchmarks.md").write_text(
+            "# Benchmarks\n\nLatest `make bench` (scripts/bench.py): medians of "
+            f'{results[0]["runs"]} runs on {machine["cores"]} cores, {machine["memory_gb"]} GB, Python '
+            f'{machine["python"]}, {machine["platform"]}, on {results[0]["date"]}.\n\n{table}\n\n'
+            "The floor is one DuckDB query reading every event and order once (per-person counts, first and "
+            "last timestamps, net revenue): the least work any implementation must do. Peak memory is the "
+            "build process's (DuckDB runs in it). Incremental refresh: not measured yet (no incremental models).\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
