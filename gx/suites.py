@@ -46,8 +46,9 @@ def _required_present(columns: list[str]) -> list[gxe.Expectation]:
     return [gxe.ExpectColumnToExist(column=c, meta=fatal()) for c in columns]
 
 
-def raw_suites(raw_views: dict[str, str], currencies: list[str]) -> list[SuiteSpec]:
-    """Suites over the raw sources; raw_views maps a source directory to a relation with its contract columns."""
+def raw_suites(raw_views: dict[str, str], currencies: list[str], max_lead_days: int) -> list[SuiteSpec]:
+    """Suites over the raw sources; raw_views maps a source directory to a relation with its contract columns.
+    max_lead_days is dbt's var max_occurred_after_loaded_days, so GX and staging agree."""
     suites: list[SuiteSpec] = []
     if "events" in raw_views:
         suites.append(SuiteSpec(
@@ -59,7 +60,8 @@ def raw_suites(raw_views: dict[str, str], currencies: list[str]) -> list[SuiteSp
                     try_cast(occurred_at as timestamp) as occurred_at_value,
                     try_cast(loaded_at as timestamp) as loaded_at_value,
                     try_cast(occurred_at as timestamp)
-                        <= try_cast(loaded_at as timestamp) + interval 1 day as occurred_within_a_day_of_loading,
+                        <= try_cast(loaded_at as timestamp) + interval {int(max_lead_days)} day
+                        as occurred_within_a_day_of_loading,
                     coalesce(nullif(trim(anonymous_id), ''), nullif(trim(customer_id), ''),
                              nullif(trim(email), '')) is not null as has_identifier
                 from {raw_views['events']}
