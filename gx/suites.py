@@ -16,6 +16,7 @@ from pathlib import Path
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from published_marts import MART_KEYS  # scripts/ is on the path of every caller (validate.py)
 
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
 EVENT_TYPES = ["page_view", "email_signup", "email_unsubscribe", "identify", "add_to_cart", "checkout_started"]
@@ -192,16 +193,6 @@ def _rate(column: str) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1, meta=fatal())
 
 
-MART_KEYS: dict[str, tuple[str, ...]] = {
-    "dim_people": ("person_id",),
-    "fct_orders": ("order_id",),
-    "fct_level_history": ("person_id", "valid_from"),
-    "mart_level_distribution": ("month", "level_number"),
-    "mart_stage_funnel": ("month", "stage"),
-    "mart_stage_conversion_cohorts": ("month", "stage"),
-    "mart_stage_focus": ("month", "stage"),
-    "mart_cohort_ltv": ("cohort_month", "acquisition_channel", "months_since_first_order"),
-}
 
 
 def marts_suites(string_columns: dict[str, list[str]], windows: list[int]) -> list[SuiteSpec]:
@@ -212,7 +203,18 @@ def marts_suites(string_columns: dict[str, list[str]], windows: list[int]) -> li
 
     extra: dict[str, tuple[str, list[gxe.Expectation]]] = {
         "dim_people": ("", [gxe.ExpectColumnValuesToBeInSet(column="level_number", value_set=[2, 3, 4, 5, 6],
-                                                             meta=fatal())]),
+                                                             meta=fatal()), _rate("p_alive")]),
+        "fct_customer_predictions": ("", [
+            _rate("p_alive"),
+            gxe.ExpectColumnValuesToBeBetween(column="expected_orders_in_horizon", min_value=0, meta=fatal()),
+        ]),
+        # a forecast adds expected (non-negative) value to what is already observed in its window
+        "mart_cohort_ltv_forecast": ("", [
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=f"predicted_ltv_{months}_months", column_B=f"observed_ltv_{months}_months",
+                or_equal=True, ignore_row_if="either_value_is_missing", meta=fatal())
+            for months in (12, 24)
+        ]),
         "fct_level_history": ("", [gxe.ExpectColumnValuesToBeInSet(column="level_number", value_set=[2, 3, 4, 5, 6],
                                                                    meta=fatal())]),
         # stage 1's rate is new visitors per person reached, not a share (docs/decisions.md)

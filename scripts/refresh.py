@@ -36,13 +36,12 @@ REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import warehouse_path  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+from published_marts import PUBLISHED_MARTS as MARTS  # noqa: E402
 
 log = logging.getLogger("refresh")
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
-MARTS = ("dim_people", "fct_orders", "fct_level_history", "mart_level_distribution", "mart_stage_funnel",
-         "mart_stage_conversion_cohorts", "mart_stage_focus", "mart_cohort_ltv")
 
 
 class RefreshFailed(Exception):

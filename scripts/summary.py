@@ -1,4 +1,5 @@
-"""Print a short summary of the built warehouse: people per level, the as-of date and the weakest stage."""
+"""Print a short summary of the built warehouse: people per level, the as-of date, the weakest stage,
+the buyers slipping away and quarantined rows."""
 
 from __future__ import annotations
 
@@ -55,6 +56,32 @@ def weakest_stage_of_latest_complete_month(connection: duckdb.DuckDBPyConnection
     return WeakestStage(str(row[0]), *row[1:]) if row else None
 
 
+def predictions_line(connection: duckdb.DuckDBPyConnection) -> str:
+    """The fit status and the buyers slipping away, or why there are no predictions."""
+    tables = {row[0] for row in connection.execute(
+        "select table_name from information_schema.tables where table_schema = 'intermediate'").fetchall()}
+    if "clv_model_parameters" not in tables:
+        return "predicted value: disabled (var clv_predictions_enabled)"
+    fits = dict(connection.execute(
+        "select model_name, coalesce(fit_message, fit_status) from intermediate.clv_model_parameters").fetchall())
+    if fits.get("bg_nbd") != "ok":
+        return f"predicted value: no BG/NBD fit - {fits.get('bg_nbd')}"
+    at_risk, slipping_value = connection.execute(
+        """
+        select count(*), coalesce(sum(people.net_revenue), 0)
+        from marts.dim_people as people
+        where people.at_risk
+        """
+    ).fetchone()
+    horizon_value = connection.execute(
+        "select coalesce(sum(predicted_horizon_value), 0) from marts.fct_customer_predictions").fetchone()[0]
+    return (
+        f"predicted value of today's buyers over the prediction horizon: {horizon_value:,.0f}\n"
+        f"at-risk repeat and regular buyers (p_alive below threshold): {at_risk:,} "
+        f"(they have spent {slipping_value:,.0f} so far)"
+    )
+
+
 def quarantine_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     return connection.execute(
         "select source_name, quarantine_reason, count(*) from audit.quarantine group by all order by 1, 2"
@@ -69,6 +96,7 @@ def format_summary(database: Path) -> str:
         levels = levels_at_as_of(connection)
         weakest = weakest_stage_of_latest_complete_month(connection)
         quarantined = quarantine_counts(connection)
+        predictions = predictions_line(connection)
     lines = [f"customer_levels: {database}", f"as-of date: {as_of}", "", "level  name               people"]
     for number, name, people, audience in levels:
         if number == 1:
@@ -85,7 +113,7 @@ def format_summary(database: Path) -> str:
             f"weakest stage in {weakest.month[:7]}: stage {weakest.stage} {weakest.stage_name} "
             f"({weakest.conversion_rate:.1%} against a target of {weakest.target_conversion_rate:.1%}){gap}"
         )
-    lines.append("")
+    lines += ["", predictions, ""]
     if quarantined:
         lines.append("quarantined raw rows (audit.quarantine):")
         lines += [f"  {source:<9} {reason:<22} {count:>7,}" for source, reason, count in quarantined]

@@ -13,6 +13,22 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+predictions as (
+    {% if var('clv_predictions_enabled') -%}
+        select
+            person_id,
+            p_alive
+        from {{ ref('int_customer_predictions') }}
+    {%- else -%}
+        -- predictions disabled (engine without dbt Python models): no rows, p_alive null
+        select
+            cast(null as {{ dbt.type_string() }}) as person_id,
+            cast(null as {{ dbt.type_float() }}) as p_alive
+        from as_of
+        where 1 = 0
+    {%- endif %}
+),
+
 current_levels as (
     select
         person_id,
@@ -35,11 +51,21 @@ final as (
         cast(people.acquisition_channel as varchar) as acquisition_channel,
         cast(current_levels.level_number as integer) as level_number,
         cast(current_levels.level_name as varchar) as level_name,
+        cast(predictions.p_alive as double) as p_alive,
+        cast(
+            case
+                when current_levels.level_name in ('repeat_buyer', 'regular_buyer')
+                    then predictions.p_alive < {{ var('clv_at_risk_threshold') }}
+                else false
+            end as boolean
+        ) as at_risk,
         cast(as_of.as_of_date as date) as as_of_date
     from people
     cross join as_of
     left join current_levels
         on people.person_id = current_levels.person_id
+    left join predictions
+        on people.person_id = predictions.person_id
 )
 
 select * from final
