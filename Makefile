@@ -8,7 +8,7 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run refresh report metrics bench test lint build browser demo-data lock clean help
+.PHONY: run refresh audiences report metrics bench test lint build browser demo-data lock clean help
 # apt-get needs root; elsewhere use sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -28,14 +28,18 @@ demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it 
 build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
 	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
 
-run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), report, summary.
+run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), report, audiences, summary.
 	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
 	$(BIN)/python scripts/report.py
+	$(BIN)/python scripts/export_audiences.py
 	$(BIN)/python scripts/summary.py
 
 refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) into serving.duckdb and exports/marts/, then the report.
 	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
 	$(BIN)/python scripts/report.py
+
+audiences: $(BIN)/.installed  ## exports/audiences/: one customer-match CSV (hashed e-mails) per stage audience + all memberships in Parquet.
+	$(BIN)/python scripts/export_audiences.py
 
 report: $(BIN)/.installed  ## reports/customer_levels.html from the served marts (or the working file).
 	$(BIN)/python scripts/report.py

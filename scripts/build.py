@@ -37,6 +37,12 @@ def warehouse_path() -> Path:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
+def published_or_working_database() -> Path:
+    """The served file readers use ($CUSTOMER_LEVELS_SERVED_DB) when published, else the working file."""
+    served = Path(os.environ.get("CUSTOMER_LEVELS_SERVED_DB", REPO_ROOT / "serving.duckdb"))
+    return served if served.exists() else warehouse_path()
+
+
 def dbt_vars(raw_dir: Path | None, extra: dict[str, object]) -> str:
     values: dict[str, object] = dict(extra)
     if raw_dir is not None:

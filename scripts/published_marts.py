@@ -17,6 +17,8 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "mart_stage_focus": ("month", "stage"),
     "mart_cohort_ltv": ("cohort_month", "acquisition_channel", "months_since_first_order"),
     "mart_cohort_ltv_forecast": ("cohort_month",),
+    "fct_audience_membership": ("person_id", "audience"),
+    "mart_audience_sizes": ("audience", "month"),
 }
 
 PUBLISHED_MARTS: tuple[str, ...] = tuple(MART_KEYS)

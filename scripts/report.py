@@ -8,7 +8,6 @@ import argparse
 import datetime as dt
 import html
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import plotly.graph_objects as go
 SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
-from build import warehouse_path  # noqa: E402
+from build import published_or_working_database  # noqa: E402
 
 log = logging.getLogger("report")
 
@@ -261,11 +260,6 @@ def render(database: Path) -> str:
                        sections=body, weakest=WEAKEST_COLOUR)
 
 
-def default_database() -> Path:
-    served = Path(os.environ.get("CUSTOMER_LEVELS_SERVED_DB", REPO_ROOT / "serving.duckdb"))
-    return served if served.exists() else warehouse_path()
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -274,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports" / "customer_levels.html",
                         help="output HTML file (default: reports/customer_levels.html)")
     args = parser.parse_args(argv)
-    database = args.db or default_database()
+    database = args.db or published_or_working_database()
     if not database.exists():
         log.error("%s does not exist: run `make run` first", database)
         return 2

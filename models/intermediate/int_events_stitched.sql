@@ -105,6 +105,7 @@ final as (
         ) as person_id,
         events_identified.event_type,
         events_identified.anonymous_id,
+        events_identified.email_hash,
         events_identified.occurred_at,
         {{ store_date('events_identified.occurred_at') }} as event_date,
         events_identified.utm_source,

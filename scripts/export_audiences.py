@@ -1,0 +1,129 @@
+"""Write the stage audiences as files a store's e-mail and ad tools take.
+
+For each audience in the `audiences` seed, `<out>/<audience>.csv` holds one column `Email`: the
+SHA-256 hex of the trimmed, lower-cased e-mail, the form Google Ads and Meta customer-match
+uploads accept as hashed e-mail. Only people with a known e-mail who have not unsubscribed are
+written (fct_audience_membership.can_email); erased people are never in the marts. Beside them,
+`audience_memberships.parquet` holds every membership row, anonymous visitors included (reach
+those through the ad platforms' pixels by their cookie id). No file may contain an `@`: the
+script refuses to write one.
+
+The files are written into a new directory which then replaces <out>, so a reader never sees a
+half-written set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build import REPO_ROOT, published_or_working_database  # noqa: E402
+
+log = logging.getLogger("export_audiences")
+
+EXIT_NO_MARTS = 2
+CSV_HEADER = "Email"
+
+
+class ExportRefused(Exception):
+    """The files would be wrong; nothing was replaced."""
+
+
+def audience_names(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in connection.execute("select audience from seeds.audiences order by audience").fetchall()]
+
+
+def upload_hashes(connection: duckdb.DuckDBPyConnection, audience: str) -> list[str]:
+    """Distinct e-mail hashes of the audience's members who may be e-mailed, sorted for stable files."""
+    rows = connection.execute(
+        """
+        select distinct email_sha256
+        from marts.fct_audience_membership
+        where audience = ? and can_email
+        order by email_sha256
+        """,
+        [audience],
+    ).fetchall()
+    hashes = [row[0] for row in rows]
+    malformed = [value for value in hashes if len(value) != 64 or "@" in value]
+    if malformed:
+        raise ExportRefused(f"{audience}: {len(malformed)} values are not SHA-256 hex digests")
+    return hashes
+
+
+def contains_at_sign(connection: duckdb.DuckDBPyConnection, parquet: Path) -> bool:
+    """True when any text value in the Parquet file has an '@' (read back, not trusted from the query)."""
+    columns = connection.execute(f"describe select * from read_parquet('{parquet}')").fetchall()
+    text_columns = [name for name, data_type, *_ in columns if data_type == "VARCHAR"]
+    if not text_columns:
+        return False
+    condition = " or ".join(f'contains("{name}", \'@\')' for name in text_columns)
+    return connection.execute(f"select count(*) from read_parquet('{parquet}') where {condition}").fetchone()[0] > 0
+
+
+def write_export(database: Path, out: Path) -> dict[str, int]:
+    """Write every audience file into a fresh directory, then swap it in for `out`. Returns rows per file."""
+    staging = out.with_name(f".{out.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    counts: dict[str, int] = {}
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for audience in audience_names(connection):
+            hashes = upload_hashes(connection, audience)
+            (staging / f"{audience}.csv").write_text("\n".join([CSV_HEADER, *hashes]) + "\n")
+            counts[f"{audience}.csv"] = len(hashes)
+            log.info("%-26s %7d e-mail hashes", audience, len(hashes))
+        memberships = staging / "audience_memberships.parquet"
+        connection.execute(
+            f"copy (select * from marts.fct_audience_membership order by audience, person_id) "
+            f"to '{memberships}' (format parquet)"
+        )
+        counts[memberships.name] = connection.execute(
+            "select count(*) from marts.fct_audience_membership").fetchone()[0]
+        leaks = [path.name for path in staging.glob("*.csv") if "@" in path.read_text()]
+        leaks += [memberships.name] if contains_at_sign(connection, memberships) else []
+    if leaks:
+        shutil.rmtree(staging)
+        raise ExportRefused(f"{', '.join(leaks)} would contain '@': e-mail addresses must never leave the warehouse")
+    previous = out.with_name(f".{out.name}.old")
+    shutil.rmtree(previous, ignore_errors=True)
+    if out.exists():
+        out.rename(previous)
+    staging.rename(out)
+    shutil.rmtree(previous, ignore_errors=True)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="DuckDB file with the marts (default: the served file, else $CUSTOMER_LEVELS_DB)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "exports" / "audiences",
+                        help="directory to (re)write (default: %(default)s)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    database = args.db or published_or_working_database()
+    if not database.exists():
+        log.error("%s does not exist: run `make run` (or `make refresh`) first", database)
+        return EXIT_NO_MARTS
+    try:
+        counts = write_export(database, args.out)
+    except duckdb.CatalogException as error:
+        log.error("%s has no audience marts (%s): rebuild it with this version of the project",
+                  database, str(error).splitlines()[0])
+        return EXIT_NO_MARTS
+    except ExportRefused as error:
+        log.error("export refused, %s left as it was: %s", args.out, error)
+        return 1
+    log.info("wrote %d files to %s", len(counts), args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
