@@ -15,6 +15,7 @@ half-written set.
 from __future__ import annotations
 
 import argparse
+import csv
 import logging
 import shutil
 import sys
@@ -29,6 +30,7 @@ log = logging.getLogger("export_audiences")
 
 EXIT_NO_MARTS = 2
 CSV_HEADER = "Email"
+AUDIENCES_SEED = REPO_ROOT / "seeds" / "audiences.csv"
 
 
 class ExportRefused(Exception):
@@ -36,7 +38,13 @@ class ExportRefused(Exception):
 
 
 def audience_names(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    return [row[0] for row in connection.execute("select audience from seeds.audiences order by audience").fetchall()]
+    """Every audience of the seed (so an empty one still gets its file) and any the mart holds.
+
+    Read from seeds/audiences.csv: the served file carries the marts only, not the seeds."""
+    with AUDIENCES_SEED.open(newline="") as seed:
+        names = {row["audience"] for row in csv.DictReader(seed)}
+    names |= {row[0] for row in connection.execute("select distinct audience from marts.fct_audience_membership").fetchall()}
+    return sorted(names)
 
 
 def upload_hashes(connection: duckdb.DuckDBPyConnection, audience: str) -> list[str]:

@@ -155,3 +155,21 @@ def test_export_without_a_warehouse_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "does not exist: run `make run`" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_export_from_a_served_file_holding_only_the_marts(audiences_store: Build, tmp_path: Path) -> None:
+    served = tmp_path / "serving.duckdb"
+    with duckdb.connect(str(served)) as connection:
+        connection.execute(f"attach '{audiences_store.database}' as built (read_only)")
+        connection.execute("create schema marts")
+        connection.execute("create table marts.fct_audience_membership as select * from built.marts.fct_audience_membership")
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "export_audiences.py"), "--db", str(served),
+         "--out", str(tmp_path / "audiences")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "audiences").glob("*.csv")) == sorted(
+        f"{audience}.csv" for audience in EXPECTED_UPLOADS)
+    assert (tmp_path / "audiences" / "cart_abandoners.csv").read_text().splitlines() == [
+        "Email", sha("c1@example.com")]
