@@ -90,3 +90,60 @@
     {% endfor %}
     {{ return('') }}
 {% endmacro %}
+
+
+{#-
+    Spark: an external Parquet table with the contract's schema over each source directory (so a
+    missing or empty directory reads as no rows and absent nullable columns as nulls), then the
+    view the models read, with the file and row of each record from Spark's _metadata column.
+    Required columns are checked against the schema Spark infers from the files.
+-#}
+{% macro spark__create_raw_source_views() %}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% for source in raw_source_tables() %}
+        {% set directory = var('raw_data_dir') ~ '/' ~ source.meta['raw_dir'] %}
+        {% set files_table = source.schema ~ '.' ~ source.identifier ~ '__files' %}
+        {% set columns_ddl = [] %}
+        {% for column in source.columns.values() %}
+            {% do columns_ddl.append(column.name ~ ' ' ~ column.data_type) %}
+        {% endfor %}
+        {% do run_query('create database if not exists ' ~ source.schema) %}
+        {% do run_query('drop table if exists ' ~ files_table) %}
+        {% do run_query(
+            'create table ' ~ files_table ~ ' (' ~ (columns_ddl | join(', ')) ~ ') using parquet '
+            ~ "options (path '" ~ directory ~ "', recursiveFileLookup 'true')") %}
+        {% set row_count = run_query('select count(*) from ' ~ files_table).columns[0].values()[0] %}
+        {% if row_count > 0 %}
+            {# a column present in any file counts: merge the files' schemas, not just the first one's #}
+            {% do run_query('set spark.sql.parquet.mergeSchema=true') %}
+            {% set present = run_query(
+                'describe select * from parquet.`' ~ directory ~ '`').columns[0].values() | map('lower') | list %}
+            {% do run_query('set spark.sql.parquet.mergeSchema=false') %}
+            {% set missing_required = [] %}
+            {% for column in source.columns.values() %}
+                {% if column.name | lower not in present and raw_column_is_required(column) %}
+                    {% do missing_required.append(column.name) %}
+                {% endif %}
+            {% endfor %}
+            {% if missing_required %}
+                {{ exceptions.raise_compiler_error(
+                    "Raw source '" ~ source.source_name ~ "." ~ source.name ~ "' (" ~ directory
+                    ~ "/): required column(s) missing from every file: "
+                    ~ (missing_required | join(', ')) ~ ". See README: raw-data contract.") }}
+            {% endif %}
+        {% endif %}
+        {% set body %}
+            select
+                {% for column in source.columns.values() -%}
+                    {{ column.name }},
+                {% endfor -%}
+                _metadata.file_path as _source_file,
+                _metadata.row_index as _source_row_number
+            from {{ files_table }}
+        {% endset %}
+        {% do run_query('create or replace view ' ~ source.schema ~ '.' ~ source.identifier ~ ' as ' ~ body) %}
+        {% do log('raw source ' ~ source.schema ~ '.' ~ source.identifier ~ ': ' ~ row_count
+                  ~ ' rows under ' ~ directory, info=true) %}
+    {% endfor %}
+    {{ return('') }}
+{% endmacro %}

@@ -98,7 +98,7 @@ raw_linked_identifiers as (
     -- orders and cookies, each with the customer and e-mail it was seen with
     select
         'order_id' as identifier_type,
-        order_id as identifier,
+        order_id as identifier_value,
         customer_id_hash,
         email_hash
     from raw_orders
@@ -106,7 +106,7 @@ raw_linked_identifiers as (
     union all
     select
         'anonymous_id' as identifier_type,
-        anonymous_id as identifier,
+        anonymous_id as identifier_value,
         customer_id_hash,
         email_hash
     from raw_events
@@ -116,13 +116,13 @@ raw_linked_identifiers as (
 erased_linked_identifiers as (
     select
         raw_linked_identifiers.identifier_type,
-        raw_linked_identifiers.identifier,
+        raw_linked_identifiers.identifier_value,
         min(coalesce(erased_customers.requested_at, erased_emails.requested_at)) as requested_at
     from raw_linked_identifiers
     left join erased_customers on raw_linked_identifiers.customer_id_hash = erased_customers.customer_id_hash
     left join erased_emails on raw_linked_identifiers.email_hash = erased_emails.email_hash
     where erased_customers.customer_id_hash is not null or erased_emails.email_hash is not null
-    group by raw_linked_identifiers.identifier_type, raw_linked_identifiers.identifier
+    group by raw_linked_identifiers.identifier_type, raw_linked_identifiers.identifier_value
 ),
 
 erased as (
@@ -140,7 +140,7 @@ erased as (
     union all
     select
         identifier_type,
-        {{ sha256_hex('identifier') }} as identifier_hash,
+        {{ sha256_hex('identifier_value') }} as identifier_hash,
         requested_at
     from erased_linked_identifiers
 ),

@@ -1,5 +1,6 @@
 -- The single date levels are evaluated on: var('as_of_date'), or the latest activity in the data.
 {% set as_of_date = var('as_of_date') %}
+{% set as_of_expression = "cast('" ~ as_of_date ~ "' as date)" if as_of_date else store_date('latest_activity_at') %}
 with
 
 events as (
@@ -21,11 +22,7 @@ latest_activity as (
 
 final as (
     select
-        {% if as_of_date -%}
-            cast('{{ as_of_date }}' as date)
-        {%- else -%}
-            {{ store_date('latest_activity_at') }}
-        {%- endif %} as as_of_date
+        {{ as_of_expression }} as as_of_date
     from latest_activity
     {% if not as_of_date -%}
         -- no activity at all: no as-of date, and every downstream model is empty rather than null-dated

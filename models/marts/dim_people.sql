@@ -40,7 +40,7 @@ current_levels as (
 
 final as (
     select
-        cast(people.person_id as varchar) as person_id,
+        cast(people.person_id as {{ dbt.type_string() }}) as person_id,
         cast(people.first_visit_at as timestamp) as first_visit_at,
         cast(people.signed_up_at as timestamp) as signed_up_at,
         cast(people.first_order_at as timestamp) as first_order_at,
@@ -48,9 +48,9 @@ final as (
         cast(people.last_order_at as timestamp) as last_order_at,
         cast(people.valid_order_count as integer) as valid_order_count,
         cast(people.net_revenue as decimal(18, 2)) as net_revenue,
-        cast(people.acquisition_channel as varchar) as acquisition_channel,
+        cast(people.acquisition_channel as {{ dbt.type_string() }}) as acquisition_channel,
         cast(current_levels.level_number as integer) as level_number,
-        cast(current_levels.level_name as varchar) as level_name,
+        cast(current_levels.level_name as {{ dbt.type_string() }}) as level_name,
         cast(predictions.p_alive as double) as p_alive,
         cast(
             case

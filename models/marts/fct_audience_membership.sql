@@ -20,12 +20,12 @@ as_of as (
 
 final as (
     select
-        cast(memberships.person_id as varchar) as person_id,
-        cast(memberships.audience as varchar) as audience,
+        cast(memberships.person_id as {{ dbt.type_string() }}) as person_id,
+        cast(memberships.audience as {{ dbt.type_string() }}) as audience,
         cast(memberships.stage as integer) as stage,
         cast(memberships.entered_on as date) as entered_on,
-        cast(people.level_name as varchar) as level_name,
-        cast(contact.email_hash as varchar) as email_sha256,
+        cast(people.level_name as {{ dbt.type_string() }}) as level_name,
+        cast(contact.email_hash as {{ dbt.type_string() }}) as email_sha256,
         cast(coalesce(contact.is_unsubscribed, false) as boolean) as is_unsubscribed,
         cast(contact.email_hash is not null and not coalesce(contact.is_unsubscribed, false) as boolean)
             as can_email,

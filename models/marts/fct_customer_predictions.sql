@@ -16,8 +16,8 @@ people as (
 
 final as (
     select
-        cast(predictions.person_id as varchar) as person_id,
-        cast(people.level_name as varchar) as level_name,
+        cast(predictions.person_id as {{ dbt.type_string() }}) as person_id,
+        cast(people.level_name as {{ dbt.type_string() }}) as level_name,
         cast(summary.cohort_month as date) as cohort_month,
         cast(summary.first_purchase_date as date) as first_purchase_date,
         cast(summary.last_purchase_date as date) as last_purchase_date,

@@ -12,9 +12,9 @@ levels as (
 
 final as (
     select
-        cast(level_periods.person_id as varchar) as person_id,
+        cast(level_periods.person_id as {{ dbt.type_string() }}) as person_id,
         cast(level_periods.level_number as integer) as level_number,
-        cast(levels.level_name as varchar) as level_name,
+        cast(levels.level_name as {{ dbt.type_string() }}) as level_name,
         cast(level_periods.valid_from as date) as valid_from,
         cast(level_periods.valid_to as date) as valid_to,
         level_periods.valid_to is null as is_current

@@ -16,13 +16,13 @@ valid_orders_ranked as (
 
 final as (
     select
-        cast(orders.order_id as varchar) as order_id,
-        cast(orders.person_id as varchar) as person_id,
+        cast(orders.order_id as {{ dbt.type_string() }}) as order_id,
+        cast(orders.person_id as {{ dbt.type_string() }}) as person_id,
         cast(orders.ordered_at as timestamp) as ordered_at,
         cast(orders.order_date as date) as order_date,
         cast(orders.order_month as date) as order_month,
-        cast(orders.status as varchar) as status,
-        cast(orders.currency as varchar) as currency,
+        cast(orders.status as {{ dbt.type_string() }}) as status,
+        cast(orders.currency as {{ dbt.type_string() }}) as currency,
         cast(orders.amount as decimal(18, 2)) as amount,
         cast(orders.refunded_amount as decimal(18, 2)) as refunded_amount,
         cast(orders.net_revenue as decimal(18, 2)) as net_revenue,

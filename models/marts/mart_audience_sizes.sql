@@ -32,8 +32,8 @@ counted as (
         count(*) as members,
         sum(case when entered_on >= month then 1 else 0 end) as new_members,
         count(moved_up_in_lift_window) as members_with_known_outcome,
-        sum(case when moved_up_in_lift_window then 1 else 0 end) as moved_up,
-        sum(case when ordered_in_lift_window then 1 else 0 end) as ordered
+        sum(case when moved_up_in_lift_window then 1 else 0 end) as members_moved_up,
+        sum(case when ordered_in_lift_window then 1 else 0 end) as members_ordered
     from memberships
     group by audience, month
 ),
@@ -47,16 +47,16 @@ final as (
         cast(coalesce(counted.members, 0) as bigint) as members,
         cast(coalesce(counted.new_members, 0) as bigint) as new_members,
         -- outcomes are known once the lift window after the month end is over
-        cast(case when counted.members_with_known_outcome > 0 then counted.moved_up end as bigint)
+        cast(case when counted.members_with_known_outcome > 0 then counted.members_moved_up end as bigint)
             as moved_up_in_lift_window,
-        cast(case when counted.members_with_known_outcome > 0 then counted.ordered end as bigint)
+        cast(case when counted.members_with_known_outcome > 0 then counted.members_ordered end as bigint)
             as ordered_in_lift_window,
         cast(
-            case when counted.members_with_known_outcome > 0 then 1.0 * counted.moved_up / counted.members end
+            case when counted.members_with_known_outcome > 0 then 1.0 * counted.members_moved_up / counted.members end
             as double
         ) as moved_up_rate,
         cast(
-            case when counted.members_with_known_outcome > 0 then 1.0 * counted.ordered / counted.members end
+            case when counted.members_with_known_outcome > 0 then 1.0 * counted.members_ordered / counted.members end
             as double
         ) as ordered_rate,
         cast({{ var('audience_lift_window_days') }} as integer) as lift_window_days

@@ -120,7 +120,7 @@ final as (
         cast(orders as bigint) as orders,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
-        cast(cumulative_net_revenue / cohort_size as decimal(18, 2)) as ltv_per_customer,
+        {{ money_per('cumulative_net_revenue', 'cohort_size') }} as ltv_per_customer,
         cast(1.0 * active_customers / cohort_size as double) as retention_rate
     from cumulated
 )

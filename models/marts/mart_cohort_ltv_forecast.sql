@@ -85,17 +85,13 @@ final as (
         cast(cohorts.cohort_size as bigint) as cohort_size,
         cast({{ dbt.datediff('cohorts.cohort_month', month_of('as_of.as_of_date'), 'month') }} as integer)
             as months_since_first_order_to_date,
-        cast(cohorts.revenue_to_date / cohorts.cohort_size as decimal(18, 2)) as observed_ltv_to_date,
-        cast(cohorts.revenue_in_12_months / cohorts.cohort_size as decimal(18, 2)) as observed_ltv_12_months,
-        cast(
-            (cohorts.revenue_in_12_months + cohorts.predicted_value_to_12_months) / cohorts.cohort_size
-            as decimal(18, 2)
-        ) as predicted_ltv_12_months,
-        cast(cohorts.revenue_in_24_months / cohorts.cohort_size as decimal(18, 2)) as observed_ltv_24_months,
-        cast(
-            (cohorts.revenue_in_24_months + cohorts.predicted_value_to_24_months) / cohorts.cohort_size
-            as decimal(18, 2)
-        ) as predicted_ltv_24_months,
+        {{ money_per('cohorts.revenue_to_date', 'cohorts.cohort_size') }} as observed_ltv_to_date,
+        {% for months in [12, 24] -%}
+            {{ money_per('cohorts.revenue_in_' ~ months ~ '_months', 'cohorts.cohort_size') }}
+                as observed_ltv_{{ months }}_months,
+            {{ money_per('cohorts.revenue_in_' ~ months ~ '_months + cohorts.predicted_value_to_' ~ months ~ '_months',
+                         'cohorts.cohort_size') }} as predicted_ltv_{{ months }}_months,
+        {% endfor -%}
         cast(as_of.as_of_date as date) as as_of_date
     from cohorts
     cross join as_of

@@ -33,7 +33,7 @@ methods_active as (
         months.month,
         marketing_methods.stage,
         count(*) as marketing_method_count,
-        {{ dbt.listagg('marketing_methods.method', "', '", 'order by marketing_methods.method') }}
+        {{ sorted_list('marketing_methods.method', ', ') }}
             as marketing_methods
     from months
     inner join marketing_methods
@@ -61,7 +61,7 @@ channels_active as (
         month,
         stage,
         count(*) as paid_channel_count,
-        {{ dbt.listagg('channel', "', '", 'order by channel') }} as paid_channels,
+        {{ sorted_list('channel', ', ') }} as paid_channels,
         sum(spend) as paid_spend
     from channel_spend
     group by month, stage

@@ -76,6 +76,16 @@ class Build:
         return self.rows(sql)[0][0]
 
 
+def marts_only_file(built: Path, target: Path) -> duckdb.DuckDBPyConnection:
+    """A new DuckDB file holding only a `marts` schema, open for the caller to fill from `built`.
+
+    Like the served file readers get; the caller copies the marts it needs and may tamper."""
+    connection = duckdb.connect(str(target))
+    connection.execute(f"attach '{built}' as built (read_only)")
+    connection.execute("create schema marts")
+    return connection
+
+
 def build_project(raw_dir: Path, work_dir: Path, **dbt_vars: object) -> Build:
     database = work_dir / "warehouse.duckdb"
     env = {

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, Build, build_fixture
+from conftest import REPO_ROOT, Build, build_fixture, marts_only_file
 
 D = dt.date
 
@@ -159,9 +159,7 @@ def test_export_without_a_warehouse_says_so(tmp_path: Path) -> None:
 
 def test_export_from_a_served_file_holding_only_the_marts(audiences_store: Build, tmp_path: Path) -> None:
     served = tmp_path / "serving.duckdb"
-    with duckdb.connect(str(served)) as connection:
-        connection.execute(f"attach '{audiences_store.database}' as built (read_only)")
-        connection.execute("create schema marts")
+    with marts_only_file(audiences_store.database, served) as connection:
         connection.execute("create table marts.fct_audience_membership as select * from built.marts.fct_audience_membership")
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "scripts" / "export_audiences.py"), "--db", str(served),

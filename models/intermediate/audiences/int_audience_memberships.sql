@@ -128,9 +128,8 @@ browse_abandoners as (
     from evaluation_dates
     inner join product_views
         on
-            evaluation_dates.evaluation_date >= product_views.event_date
-            and product_views.event_date
-            > cast({{ dbt.dateadd('day', -windows.browse_abandoners, 'evaluation_dates.evaluation_date') }} as date)
+            {{ within_days_before('product_views.event_date', 'evaluation_dates.evaluation_date',
+                                  windows.browse_abandoners) }}
     inner join milestones
         on product_views.person_id = milestones.person_id
     where
@@ -164,10 +163,8 @@ cart_abandoners as (
     from evaluation_dates
     inner join cart_outcomes
         on
-            cart_outcomes.event_date
-            <= cast({{ dbt.dateadd('day', -cart_settle_days, 'evaluation_dates.evaluation_date') }} as date)
-            and cart_outcomes.event_date
-            > cast({{ dbt.dateadd('day', -windows.cart_abandoners, 'evaluation_dates.evaluation_date') }} as date)
+            {{ within_days_before('cart_outcomes.event_date', 'evaluation_dates.evaluation_date',
+                                  windows.cart_abandoners, settle_days=cart_settle_days) }}
     where cart_outcomes.orders_within_hours = 0
     group by evaluation_dates.evaluation_date, cart_outcomes.person_id
 ),
@@ -197,9 +194,7 @@ new_enquirers as (
     inner join subscription_events as sign_ups
         on
             sign_ups.event_type = 'email_signup'
-            and evaluation_dates.evaluation_date >= sign_ups.event_date
-            and sign_ups.event_date
-            > cast({{ dbt.dateadd('day', -windows.new_enquirers, 'evaluation_dates.evaluation_date') }} as date)
+            and {{ within_days_before('sign_ups.event_date', 'evaluation_dates.evaluation_date', windows.new_enquirers) }}
     inner join subscriptions_on_dates as latest_subscription
         on
             sign_ups.person_id = latest_subscription.person_id
@@ -222,9 +217,8 @@ new_first_time_buyers as (
     from evaluation_dates
     inner join milestones
         on
-            evaluation_dates.evaluation_date >= milestones.first_order_on
-            and milestones.first_order_on
-            > cast({{ dbt.dateadd('day', -windows.new_first_time_buyers, 'evaluation_dates.evaluation_date') }} as date)
+            {{ within_days_before('milestones.first_order_on', 'evaluation_dates.evaluation_date',
+                                  windows.new_first_time_buyers) }}
     where milestones.second_order_on is null or milestones.second_order_on > evaluation_dates.evaluation_date
 ),
 
