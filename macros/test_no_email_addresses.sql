@@ -1,25 +1,36 @@
 {#-
-    Fails with one row per text value holding an '@' in any column of the model: e-mail addresses
-    are hashed in staging and must never reach an intermediate model or a mart.
+    Fails with one row per row holding an '@' in any text column of the model (naming the first
+    such column): e-mail addresses are hashed in staging and must never reach an intermediate
+    model or a mart. One pass over the model, however many text columns it has.
 -#}
 {% test no_email_addresses(model) %}
     {%- set text_columns = [] -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(model) if column.is_string() -%}
-            {%- do text_columns.append(column.name) -%}
+            {%- do text_columns.append(adapter.quote(column.name)) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- for column in text_columns %}
+    {%- if text_columns %}
         select
-            '{{ column }}' as column_name,
-            {{ adapter.quote(column) }} as column_value
+            case
+                {% for column in text_columns -%}
+                    when {{ column }} like '%@%' then '{{ column }}'
+                {% endfor -%}
+            end as column_name,
+            coalesce(
+                {% for column in text_columns -%}
+                    case when {{ column }} like '%@%' then {{ column }} end{{ "," if not loop.last }}
+                {% endfor -%}
+            ) as column_value
         from {{ model }}
-        where {{ adapter.quote(column) }} like '%@%'
-        {% if not loop.last %}union all{% endif %}
+        where
+            {% for column in text_columns -%}
+                {{ column }} like '%@%'{{ " or" if not loop.last }}
+            {% endfor %}
     {%- else %}
         select
             cast(null as {{ dbt.type_string() }}) as column_name,
             cast(null as {{ dbt.type_string() }}) as column_value
         where 1 = 0
-    {%- endfor %}
+    {%- endif %}
 {% endtest %}
