@@ -94,6 +94,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def var_value(text: str) -> object:
+    """A --var value as dbt should see it: JSON when it parses (false, 3, [7, 30]), else the text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     args = parse_args(argv)
@@ -103,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             log.error("--var takes NAME=VALUE, got %r", item)
             return 2
-        extra[name] = value
+        extra[name] = var_value(value)
     if warehouse_path().stem.lower() in SCHEMA_NAMES:
         log.error("CUSTOMER_LEVELS_DB=%s: the file name must not be a schema name (%s)", warehouse_path(),
                   ", ".join(sorted(SCHEMA_NAMES)))

@@ -22,3 +22,15 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 PUBLISHED_MARTS: tuple[str, ...] = tuple(MART_KEYS)
+
+# Built only with var clv_predictions_enabled (dbt Python models): absent on engines without them.
+OPTIONAL_MARTS: frozenset[str] = frozenset({"fct_customer_predictions", "mart_cohort_ltv_forecast"})
+
+
+def marts_to_publish(connection) -> tuple[str, ...]:
+    """The published marts a built DuckDB file should hold: all, less optional ones it does not have.
+
+    A missing required mart is left in, so reading it fails loudly."""
+    built = {row[0] for row in connection.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    return tuple(mart for mart in PUBLISHED_MARTS if mart in built or mart not in OPTIONAL_MARTS)

@@ -36,7 +36,7 @@ REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import warehouse_path  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
-from published_marts import PUBLISHED_MARTS as MARTS  # noqa: E402
+from published_marts import marts_to_publish  # noqa: E402
 
 log = logging.getLogger("refresh")
 
@@ -133,7 +133,7 @@ def read_facts(working: Path, record: RunRecord) -> None:
         record.rows_quarantined = dict(connection.execute(
             "select source_name, rows_quarantined from audit.raw_row_accounting order by 1").fetchall())
         record.mart_rows = {mart: connection.execute(f"select count(*) from marts.{mart}").fetchall()[0][0]
-                            for mart in MARTS}
+                            for mart in marts_to_publish(connection)}
         as_of = connection.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchall()[0][0]
         record.as_of_date = str(as_of) if as_of else None
 
@@ -153,7 +153,7 @@ def export_marts(working: Path, exports: Path, run_id: str) -> str:
     version_dir = exports / f"marts-{run_id}"
     version_dir.mkdir()
     with duckdb.connect(str(working), read_only=True) as connection:
-        for mart in MARTS:
+        for mart in marts_to_publish(connection):
             target = str(version_dir / f"{mart}.parquet").replace("'", "''")
             connection.execute(f"copy (select * from marts.{mart}) to '{target}' (format parquet)")
     digest = hashlib.sha256()
@@ -204,7 +204,7 @@ def publish_served(working: Path, served: Path, record: RunRecord, run_log: Path
     with duckdb.connect(str(temporary)) as connection:
         connection.execute(f"attach '{str(working)}' as working (read_only)")
         connection.execute("create schema marts")
-        for mart in MARTS:
+        for mart in record.mart_rows:  # the marts the audit counted in the working file
             connection.execute(f"create table marts.{mart} as select * from working.marts.{mart}")
         columns = list(row)
         connection.execute(

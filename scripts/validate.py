@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO_ROOT / "gx"))
 from build import warehouse_path  # noqa: E402
 from contract import parquet_files, raw_sources  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+from published_marts import marts_to_publish  # noqa: E402
 
 log = logging.getLogger("validate")
 
@@ -170,7 +171,7 @@ def validate_marts(database: Path, docs_dir: Path) -> int:
     from suites import marts_suites
 
     with duckdb.connect(str(database), read_only=True) as connection:
-        suites = marts_suites(mart_string_columns(connection), conversion_windows())
+        suites = marts_suites(mart_string_columns(connection), conversion_windows(), marts_to_publish(connection))
         failures = run_suites(connection, suites, docs_dir)
     return report(failures, "marts")
 

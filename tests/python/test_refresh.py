@@ -20,11 +20,12 @@ REFRESH = REPO_ROOT / "scripts" / "refresh.py"
 NEW_ORDER = "oZ1,cZ,,2025-03-30 10:00:00,USD,12.00,completed,2025-03-30 11:00:00\n"
 
 
-def refresh(work: Path, raw: Path) -> subprocess.CompletedProcess[str]:
+def refresh(work: Path, raw: Path, *dbt_vars: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "working.duckdb"), "DBT_TARGET_PATH": str(work / "target"),
            "DBT_LOG_PATH": str(work / "dbt_logs")}
-    return subprocess.run([sys.executable, str(REFRESH), "--raw-dir", str(raw), "--served", str(work / "serving.duckdb")],
-                          capture_output=True, text=True, env=env, check=False)
+    var_args = [arg for item in dbt_vars for arg in ("--var", item)]
+    return subprocess.run([sys.executable, str(REFRESH), "--raw-dir", str(raw), "--served", str(work / "serving.duckdb"),
+                           *var_args], capture_output=True, text=True, env=env, check=False)
 
 
 def store_with(tmp: Path, name: str, extra_orders: str = "") -> Path:
@@ -142,3 +143,13 @@ def test_readers_see_old_or_new_marts_never_a_mix(published: Path, tmp_path: Pat
     assert {tuple(o["served"]) for o in observations} == {(8, 8), (9, 9)}
     assert {o["parquet_people"] for o in observations} <= {8, 9}
     assert observations[-1]["served"] == [9, 9] and observations[-1]["parquet_people"] == 9
+
+
+def test_refresh_without_predictions_publishes_the_other_marts(tmp_path: Path) -> None:
+    result = refresh(tmp_path, store_with(tmp_path, "no_clv"), "clv_predictions_enabled=false")
+    assert result.returncode == 0, result.stderr[-3000:]
+    with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as connection:
+        served = {row[0] for row in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    assert "fct_customer_predictions" not in served and "mart_cohort_ltv_forecast" not in served
+    assert {"dim_people", "fct_audience_membership", "mart_cohort_ltv"} <= served
