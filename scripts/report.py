@@ -217,6 +217,42 @@ def cohort_section(connection, charts: Charts) -> Section:
     return Section("cohorts", "5. Cohort LTV", reading, charts.html(figure, 460) + charts.html(curves, 320))
 
 
+def audiences_section(connection) -> Section:
+    title = "6. Who to reach now"
+    sizes = rows(connection, """
+        select audience, stage, members, new_members
+        from marts.mart_audience_sizes
+        where month = (select max(month) from marts.mart_audience_sizes)
+        order by stage, audience""")
+    if not sizes:
+        return Section("audiences", title, "No audiences yet.", missing("No one to reach yet: the store has no data."))
+    reachable = dict(connection.execute(
+        "select audience, count(*) filter (where can_email) from marts.fct_audience_membership group by audience"
+    ).fetchall())
+    lift = {r["audience"]: r for r in rows(connection, """
+        select audience, month, moved_up_rate, lift_window_days
+        from marts.mart_audience_sizes
+        where moved_up_rate is not null
+        qualify row_number() over (partition by audience order by month desc) = 1""")}
+    body_rows = "".join(
+        f'<tr><td>{r["stage"]}</td><td>{html.escape(r["audience"])}</td>'
+        f'<td data-metric="audience-members-{html.escape(r["audience"])}">{r["members"]:,}</td>'
+        f'<td>{r["new_members"]:,}</td><td>{reachable.get(r["audience"], 0):,}</td>'
+        f'<td>{pct(lift[r["audience"]]["moved_up_rate"]) if r["audience"] in lift else "n/a"}</td></tr>'
+        for r in sizes)
+    table = ("<table><tr><th>stage</th><th>audience</th><th>members now</th><th>joined this month</th>"
+             "<th>with an e-mail to use</th><th>moved up within the lift window (latest known month)</th></tr>"
+             f"{body_rows}</table>")
+    at_risk = connection.execute(
+        "select count(*) filter (where at_risk), count(p_alive) from marts.dim_people").fetchone()
+    largest = max(sizes, key=lambda r: r["members"])
+    reading = f'The largest audience is {largest["audience"]} (stage {largest["stage"]}, {largest["members"]:,} people).'
+    if at_risk[1]:
+        reading += f" {at_risk[0]:,} repeat and regular buyers are slipping away (p_alive below the threshold)."
+    return Section("audiences", title, reading, table + "<p>Lists: <code>make audiences</code> writes them to "
+                   "exports/audiences/ (hashed e-mails, ready for customer-match uploads).</p>")
+
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -252,7 +288,7 @@ def render(database: Path) -> str:
         month = latest_complete_month(connection)
         sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
                     speed_section(connection, charts, month), marketing_section(connection, charts, month),
-                    cohort_section(connection, charts)]
+                    cohort_section(connection, charts), audiences_section(connection)]
     body = "\n".join(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>'
                      f'<p class="reading">{html.escape(s.reading)}</p>{s.body}</section>' for s in sections)
     return PAGE.format(as_of=as_of or "n/a (no data)", source=html.escape(database.name),

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import REPO_ROOT, Build
 
-SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts"]
+SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts", "audiences"]
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,12 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
     charts = browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
     drawn = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
     assert charts == 7 and drawn >= charts  # every figure drawn by Plotly, offline
+    audiences = {element.get_attribute("data-metric"): element.text
+                 for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='audience-members-']")}
+    assert audiences == dict(marts_store.rows(
+        "select 'audience-members-' || audience, cast(members as varchar) from marts.mart_audience_sizes "
+        "where month = (select max(month) from marts.mart_audience_sizes)"))
+    assert len(audiences) == 6
     gap_rows = browser.find_elements(By.CSS_SELECTOR, "#marketing tr.gap")
     # March (tests/python/test_marts.py): no ad spend on stage 1, nothing on stage 5
     assert [row.text.split()[0] for row in gap_rows] == ["1", "5"]
@@ -98,6 +104,7 @@ def test_empty_store_says_what_is_missing(browser, tmp_path: Path) -> None:
     missing = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".missing")]
     assert "No people yet: the store has no web events and no valid orders." in missing
     assert "No valid orders yet: no cohort to show." in missing
+    assert "No one to reach yet: the store has no data." in missing
 
 
 def test_one_month_store_says_there_is_no_complete_month(browser, tmp_path_factory: pytest.TempPathFactory,
