@@ -1,0 +1,62 @@
+"""scripts/bench.py on a tiny store: it runs, writes a result with every field, and its floor's
+per-person order figures are the ones the project computes (so the floor measures the same work)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+from bench import PEOPLE_FLOOR_SQL  # noqa: E402
+
+MEASURE = {"wall_s", "cpu_s", "peak_rss_mb"}
+
+
+@pytest.fixture(scope="module")
+def benched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    bench_dir = tmp_path_factory.mktemp("bench")
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "bench.py"), "--scales", "3k", "--runs", "1", "--no-docs",
+         "--bench-dir", str(bench_dir)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| events |" in result.stdout  # the Markdown table
+    (written,) = (bench_dir / "results").glob("*-3000.json")
+    return bench_dir, json.loads(written.read_text())
+
+
+def test_result_has_every_field(benched: tuple[Path, dict]) -> None:
+    _, result = benched
+    assert set(result) == {"date", "events", "seed", "runs", "floor", "full_build", "fixed_cost",
+                           "incremental_refresh", "events_per_second_full", "full_over_floor", "slowest_nodes",
+                           "machine"}
+    for measure in ("floor", "full_build", "fixed_cost"):
+        assert set(result[measure]) == MEASURE and all(result[measure][k] > 0 for k in MEASURE)
+    assert result["runs"] == 1 and result["events"] > 2000
+    assert result["full_over_floor"] == round(result["full_build"]["wall_s"] / result["floor"]["wall_s"], 1)
+    assert len(result["slowest_nodes"]) == 5 and all(set(n) == {"node", "seconds"} for n in result["slowest_nodes"])
+    assert set(result["machine"]) == {"cores", "memory_gb", "python", "platform"}
+
+
+def test_floor_per_person_order_figures_match_dim_people(benched: tuple[Path, dict]) -> None:
+    bench_dir, result = benched
+    raw = bench_dir / "data" / f"3000-{result['seed']}" / "raw"
+    with duckdb.connect() as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        floor = {("customer:" + person, valid, first, last)
+                 for person, _, _, _, valid, first, last, _ in connection.execute(
+                     PEOPLE_FLOOR_SQL.format(raw=raw)).fetchall() if valid}
+        connection.execute(f"attach '{bench_dir / 'work' / 'full' / 'bench.duckdb'}' as built (read_only)")
+        project = set(connection.execute(
+            "select person_id, valid_order_count, first_order_at, last_order_at from built.marts.dim_people "
+            "where valid_order_count > 0").fetchall())
+    assert len(floor) > 10
+    assert floor == project
