@@ -50,6 +50,27 @@ def dbt_vars(raw_dir: Path | None, extra: dict[str, object]) -> str:
     return json.dumps(values)
 
 
+INCREMENTAL_STAGING = ("staging.stg_web__events", "staging.stg_shop__orders")
+
+
+def stored_from_other_store(database: Path, raw_dir: Path) -> str | None:
+    """A file the incremental staging tables were read from that lies outside `raw_dir`, if any.
+
+    Incremental runs must not merge one raw store into another's rows (the models refuse to)."""
+    if not database.exists():
+        return None
+    prefix = str(raw_dir.resolve()) + "/"
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for table in INCREMENTAL_STAGING:
+            try:
+                stored = connection.execute(f"select min(source_file) from {table}").fetchone()[0]
+            except duckdb.CatalogException:  # never built
+                continue
+            if stored is not None and not stored.startswith(prefix):
+                return stored
+    return None
+
+
 def run_dbt(command: list[str]) -> int:
     env = {**os.environ, "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(REPO_ROOT))}
     dbt = Path(sys.executable).with_name("dbt")
@@ -123,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     if faults:
         return EXIT_FILE_FAULT
     dbt_args = [a for a in args.dbt_args if a != "--"]
+    if args.raw_dir is not None and "--full-refresh" not in dbt_args:
+        other = stored_from_other_store(warehouse_path(), args.raw_dir)
+        if other is not None:
+            log.warning("the warehouse was built from another raw store (%s): full refresh", other)
+            dbt_args.append("--full-refresh")
     code = run_dbt(["build", "--vars", dbt_vars(args.raw_dir, extra), *dbt_args])
     if code != 0:
         target_dir = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))

@@ -225,7 +225,9 @@ def build_events(rng, spec, visits, signs_up, signup_visit, buys, purchase_visit
     def nullable(values: np.ndarray, mask: np.ndarray) -> pa.Array:
         return pa.array(values, mask=~mask)
 
-    customer_ids = prefixed_ids("C", customer_numbers[np.maximum(customer, 0)])
+    # (a store with no buyer yet still indexes one placeholder number, masked out below)
+    numbers = customer_numbers if len(customer_numbers) else np.zeros(1, dtype=np.int64)
+    customer_ids = prefixed_ids("C", numbers[np.maximum(customer, 0)])
     emails = messy_emails(rng, ev_visitor)
     loaded = occurred + load_delays(rng, n_events, late_share=0.03)
     table = pa.table({
@@ -525,6 +527,146 @@ def write_store(tables: dict[str, pa.Table], out: Path, progress: tqdm) -> None:
         log.info("wrote %s: %s rows", target, f"{table.num_rows:,}")
 
 
+def store_facts(out: Path) -> dict[str, object]:
+    """What a new day builds on: the day after the latest delivery, and the recent pace of the store."""
+    import duckdb
+
+    events = f"read_parquet('{out}/events/**/*.parquet', hive_partitioning = false)"
+    orders = f"read_parquet('{out}/orders/**/*.parquet', hive_partitioning = false)"
+    with duckdb.connect() as connection:
+        last_loaded = connection.execute(
+            f"select max(d) from (select max(loaded_at)::date as d from {events} "
+            f"union all select max(loaded_at)::date from {orders})").fetchone()[0]
+        new_visitors = connection.execute(
+            f"select count(*) / 7 from (select anonymous_id from {events} group by 1 "
+            f"having min(occurred_at) >= ?::date - interval 7 day)", [last_loaded]).fetchone()[0]
+        customers = connection.execute(
+            f"select customer_id, any_value(email), any_value(currency) from {orders} "
+            f"where customer_id is not null group by 1 order by 1").fetchall()
+        recent_orders = connection.execute(
+            f"select count(*) / 7 from {orders} where ordered_at >= ?::date - interval 7 day",
+            [last_loaded]).fetchone()[0]
+        visitors = [row[0] for row in connection.execute(
+            f"select distinct anonymous_id from {events} where anonymous_id is not null "
+            f"and occurred_at >= ?::date - interval 30 day order by 1", [last_loaded]).fetchall()]
+        recent_events = connection.sql(
+            f"select * from {events} where loaded_at >= ?::date - interval 3 day order by event_id",
+            params=[last_loaded]).to_arrow_table()
+        recent_orders_rows = connection.sql(
+            f"select * from {orders} where loaded_at >= ?::date - interval 3 day order by order_id",
+            params=[last_loaded]).to_arrow_table()
+    return {"day": last_loaded + dt.timedelta(days=1), "new_visitors": max(1, round(new_visitors)),
+            "customers": customers, "orders_per_day": max(1, round(recent_orders)), "visitors": visitors,
+            "recent_events": recent_events, "recent_orders": recent_orders_rows}
+
+
+def tagged(column: pa.ChunkedArray | pa.Array, pattern: str, tag: str) -> pa.Array:
+    """Ids of a one-day generation made unique in the store: E12 -> E20261106-12."""
+    return pc.replace_substring_regex(column, pattern=pattern, replacement=f"\\0{tag}-", max_replacements=1)
+
+
+def next_day_tables(out: Path, seed: int) -> tuple[dt.date, dict[str, pa.Table]]:
+    """One more day of deliveries: new visitors arriving that day (some sign up and buy), repeat
+    orders of existing customers, page views that happened up to two days earlier but land today
+    (late rows), and a share of the last three days' rows delivered again."""
+    facts = store_facts(out)
+    day: dt.date = facts["day"]
+    tag = day.strftime("%Y%m%d")
+    rng = np.random.default_rng([seed, int(tag)])
+    spec = StoreSpec(visitors=int(facts["new_visitors"]), start=day, end=day, seed=int(rng.integers(1 << 31)))
+    with tqdm(total=4, desc=f"day {day}", unit="step", disable=True) as progress:
+        fresh = build_tables(spec, progress)
+    day_start = dt.datetime.combine(day, dt.time())
+    day_end = day_start + dt.timedelta(days=1)
+
+    def delivered_today(table: pa.Table) -> pa.Table:
+        loaded = table["loaded_at"]
+        return table.filter(pc.and_(pc.greater_equal(loaded, pa.scalar(day_start, pa.timestamp("us"))),
+                                    pc.less(loaded, pa.scalar(day_end, pa.timestamp("us")))))
+
+    events = delivered_today(fresh["events"])
+    for column, pattern in (("event_id", "^E"), ("anonymous_id", "^anon-"), ("customer_id", "^C"),
+                            ("email", "(?i)user")):
+        events = _replace(events, column, tagged(events[column], pattern, tag))
+    orders = delivered_today(fresh["orders"])
+    for column, pattern in (("order_id", "^O"), ("customer_id", "^C"), ("email", "(?i)user")):
+        orders = _replace(orders, column, tagged(orders[column], pattern, tag))
+
+    # repeat orders of existing customers, placed and delivered today
+    customers = facts["customers"]
+    picked = rng.choice(len(customers), size=min(len(customers), int(facts["orders_per_day"])), replace=False)
+    ordered = np.sort(rng.integers(0, SECONDS_PER_DAY - 7_200, len(picked)))
+    ordered_at = [day_start + dt.timedelta(seconds=int(s)) for s in ordered]
+    repeat_orders = pa.table({
+        "order_id": [f"O{tag}-repeat-{i}" for i in range(len(picked))],
+        "customer_id": [customers[i][0] for i in picked],
+        "email": [customers[i][1] for i in picked],
+        "ordered_at": pa.array(ordered_at, pa.timestamp("us")),
+        "currency": [customers[i][2] for i in picked],
+        "amount": pa.array(np.round(rng.lognormal(np.log(55.0), 0.5, len(picked)), 2)).cast(pa.decimal128(18, 2)),
+        "status": ["completed"] * len(picked),
+        "loaded_at": pa.array([t + dt.timedelta(seconds=int(rng.integers(300, 5_400))) for t in ordered_at],
+                              pa.timestamp("us")),
+    })
+
+    # late rows: returning visitors' page views of the last two days, delivered only today
+    visitors = facts["visitors"]
+    late_count = max(1, events.num_rows // 50)
+    late_visitors = rng.choice(len(visitors), size=late_count) if visitors else np.array([], dtype=int)
+    late_at = [day_start - dt.timedelta(seconds=int(s)) for s in rng.integers(3_600, 2 * SECONDS_PER_DAY, late_count)]
+    late_events = pa.table({
+        "event_id": [f"E{tag}-late-{i}" for i in range(len(late_visitors))],
+        "event_type": ["page_view"] * len(late_visitors),
+        "anonymous_id": [visitors[i] for i in late_visitors],
+        "customer_id": pa.nulls(len(late_visitors), pa.string()),
+        "email": pa.nulls(len(late_visitors), pa.string()),
+        "occurred_at": pa.array(late_at[: len(late_visitors)], pa.timestamp("us")),
+        "loaded_at": pa.array([day_start + dt.timedelta(seconds=int(s))
+                               for s in rng.integers(0, SECONDS_PER_DAY, len(late_visitors))], pa.timestamp("us")),
+        "utm_source": pa.nulls(len(late_visitors), pa.string()),
+        "utm_medium": pa.nulls(len(late_visitors), pa.string()),
+        "utm_campaign": pa.nulls(len(late_visitors), pa.string()),
+        "page_path": pa.array(PAGES[rng.integers(0, len(PAGES), len(late_visitors))]),
+        "referrer": pa.nulls(len(late_visitors), pa.string()),
+    })
+
+    def delivered_again(recent: pa.Table, share: float) -> pa.Table:
+        again = _sample(rng, recent, max(1, int(recent.num_rows * share))) if recent.num_rows else recent
+        at = [day_start + dt.timedelta(seconds=int(s)) for s in rng.integers(0, SECONDS_PER_DAY, again.num_rows)]
+        return _replace(again, "loaded_at", pa.array(at, pa.timestamp("us")))
+
+    events_schema, orders_schema = fresh["events"].schema, fresh["orders"].schema
+    tables = {
+        "events": pa.concat_tables([_retyped(t, events_schema) for t in (
+            events, late_events, delivered_again(facts["recent_events"], 0.005))]),
+        "orders": pa.concat_tables([_retyped(t, orders_schema) for t in (
+            orders, repeat_orders, delivered_again(facts["recent_orders"], 0.01))]),
+        "ad_spend": fresh["ad_spend"],
+    }
+    return day, tables
+
+
+def append_next_day(out: Path, seed: int) -> dt.date:
+    """Write the next day's deliveries beside the store's files (each renamed into place whole)."""
+    if not (out / COMPLETE_MARKER).exists():
+        raise FileNotFoundError(f"{out} is not a complete generated store (no {COMPLETE_MARKER}): generate it first")
+    day, tables = next_day_tables(out, seed)
+    name = f"day-{day:%Y%m%d}.parquet"
+    for source, table in tables.items():
+        directory = out / source / f"load_month={day:%Y-%m}" if source in ("events", "orders") else out / source
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / name
+        if target.exists():
+            raise FileExistsError(f"{target} exists: day {day} was appended already")
+        partial = directory / f".{name}.partial"
+        pq.write_table(table, partial)
+        partial.rename(target)
+        log.info("day %s: %s %s rows in %s", day, f"{table.num_rows:,}", source, target)
+    with (out / COMPLETE_MARKER).open("a") as marker:
+        marker.write(f"appended {day}\n")
+    return day
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output directory (default: data/raw)")
@@ -536,6 +678,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="last day, YYYY-MM-DD (default: 2026-10-31; seeds/fx_rates.csv covers 2023-2027)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    parser.add_argument("--append-day", action="store_true",
+                        help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
+                             "re-deliveries) to the existing store in --out, for an incremental refresh")
     parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
                         help="add faulty rows (every quarantine reason), later re-deliveries and messier good rows, "
                              "each at RATE of a source's rows, and write file-level faults to OUT_file_faults/ "
@@ -546,6 +691,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     args = parse_args(argv)
+    if args.append_day:
+        try:
+            append_next_day(args.out, args.seed)
+        except (FileNotFoundError, FileExistsError) as error:
+            log.error("%s", error)
+            return 2
+        return 0
     if args.visitors < 1 or args.end < args.start or not 0 <= args.faults < 1:
         log.error("need --visitors >= 1, --end on or after --start and 0 <= --faults < 1")
         return 2

@@ -34,7 +34,7 @@ import duckdb
 SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
-from build import warehouse_path  # noqa: E402
+from build import INCREMENTAL_STAGING, warehouse_path  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
 
@@ -64,7 +64,10 @@ class RunRecord:
     status: str = "running"
     reason: str | None = None
     as_of_date: str | None = None
+    full_refresh: bool = False
     rows_read: dict[str, int] = field(default_factory=dict)
+    # rows this run wrote to each incremental staging model (new events/orders and earlier deliveries)
+    rows_staged: dict[str, int] = field(default_factory=dict)
     rows_quarantined: dict[str, int] = field(default_factory=dict)
     mart_rows: dict[str, int] = field(default_factory=dict)
     dbt_version: str = ""
@@ -126,8 +129,21 @@ def dbt_version() -> str:
     return f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}"
 
 
+def build_invocation_id() -> str | None:
+    """invocation_id of the dbt build just run, from its run_results.json."""
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    results = (target if target.is_absolute() else REPO_ROOT / target) / "run_results.json"
+    return json.loads(results.read_text())["metadata"]["invocation_id"] if results.exists() else None
+
+
 def read_facts(working: Path, record: RunRecord) -> None:
+    invocation = build_invocation_id()
     with duckdb.connect(str(working), read_only=True) as connection:
+        record.rows_staged = {
+            table.split(".")[-1]: connection.execute(
+                f"select count(*) from {table} where staged_in_invocation = ?", [invocation]).fetchall()[0][0]
+            for table in INCREMENTAL_STAGING
+        }
         record.rows_read = dict(connection.execute(
             "select source_name, rows_read from audit.raw_row_accounting order by 1").fetchall())
         record.rows_quarantined = dict(connection.execute(
@@ -228,9 +244,10 @@ def append_log(run_log: Path, record: RunRecord) -> None:
     print(json.dumps(asdict(record), sort_keys=True))
 
 
-def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: Path, extra_vars: list[str]) -> RunRecord:
+def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: Path, extra_vars: list[str],
+            full_refresh: bool = False) -> RunRecord:
     record = RunRecord(run_id=dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
-                       started_at=now(), dbt_version=dbt_version())
+                       started_at=now(), dbt_version=dbt_version(), full_refresh=full_refresh)
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(working)}
     try:
         faults = check_raw_store(raw_dir)
@@ -241,7 +258,8 @@ def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: 
         if run_step([sys.executable, str(SCRIPTS / "validate.py"), "--suite", "raw", "--raw-dir", str(raw_dir)],
                     env).returncode != 0:
             raise RefreshFailed("audit failed: a fatal raw expectation failed (see the table above)")
-        if run_step([sys.executable, str(SCRIPTS / "build.py"), "--raw-dir", str(raw_dir), *var_args],
+        dbt_args = ["--", "--full-refresh"] if full_refresh else []
+        if run_step([sys.executable, str(SCRIPTS / "build.py"), "--raw-dir", str(raw_dir), *var_args, *dbt_args],
                     env).returncode != 0:
             raise RefreshFailed("build failed: dbt build or a dbt test failed (see the dbt output above)")
         read_facts(working, record)
@@ -273,13 +291,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exports", type=Path, default=None,
                         help="Parquet exports directory (default: exports/ beside the served file)")
     parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a dbt var (repeatable)")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="rebuild the incremental staging models from every raw file (after changing a staging "
+                             "rule, or to pick up rows loaded before the lookback window)")
     args = parser.parse_args(argv)
     served = args.served.resolve()
     exports = (args.exports or served.parent / "exports").resolve()
     run_log = served.parent / "logs" / "refresh_runs.jsonl"
     try:
         with refresh_lock(served.with_name(served.name + ".lock")):
-            refresh(args.raw_dir.resolve(), warehouse_path(), served, exports, run_log, args.var)
+            refresh(args.raw_dir.resolve(), warehouse_path(), served, exports, run_log, args.var, args.full_refresh)
     except RefreshLocked as locked:
         log.error("%s", locked)
         return EXIT_LOCKED

@@ -1,9 +1,87 @@
 -- Web events, one row per event_id: the first good delivery, e-mail replaced by its hash.
 -- Rejected rows are in audit.quarantine, later deliveries counted in audit.raw_row_accounting.
+-- Incremental (macros/incremental_staging.sql): a run reads the rows loaded since the latest stored
+-- delivery less the lookback and replaces an event only by an earlier delivery.
+{{ config(
+    materialized=staging_materialization(),
+    incremental_strategy=staging_incremental_strategy(),
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook="{{ delete_erased_rows({'customer_id': 'customer_id', 'email': 'email_hash', 'anonymous_id': 'anonymous_id'}) }}"
+) }}
+{{ assert_incremental_raw_store() }}
+-- depends_on: {{ ref('erasure_log') }} (read by the erasure post-hook)
+
 with
 
 checked_events as (
     select * from {{ ref('base_web__events') }}
+),
+
+new_deliveries as (
+    select
+        event_id,
+        event_type,
+        anonymous_id,
+        customer_id,
+        email_hash,
+        occurred_at,
+        loaded_at,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        page_path,
+        referrer,
+        source_file,
+        source_row_number,
+        false as is_stored
+    from checked_events
+    where
+        quarantine_reason is null
+        and not is_erased
+        {% if is_incremental() %}
+            and loaded_at >= {{ incremental_loaded_since() }}
+        {% endif %}
+),
+
+{% if is_incremental() %}
+    stored_deliveries as (
+        -- the kept delivery of every event read again, to rank the new ones against
+        select
+            event_id,
+            event_type,
+            anonymous_id,
+            customer_id,
+            email_hash,
+            occurred_at,
+            loaded_at,
+            utm_source,
+            utm_medium,
+            utm_campaign,
+            page_path,
+            referrer,
+            source_file,
+            source_row_number,
+            true as is_stored
+        from {{ this }}
+        where event_id in (select new_deliveries.event_id from new_deliveries)
+    ),
+{% endif %}
+
+deliveries as (
+    select * from new_deliveries
+    {% if is_incremental() %}
+        union all
+        select * from stored_deliveries
+    {% endif %}
+),
+
+ranked as (
+    select
+        *,
+        -- a stored row read again ties with itself: keep the stored copy, nothing to rewrite
+        {{ delivery_rank(['event_id'], ['is_stored desc']) }} as delivery_rank
+    from deliveries
 ),
 
 final as (
@@ -20,9 +98,11 @@ final as (
         utm_campaign,
         page_path,
         referrer,
-        source_file
-    from checked_events
-    where quarantine_reason is null and delivery_rank = 1 and not is_erased
+        source_file,
+        source_row_number,
+        '{{ invocation_id }}' as staged_in_invocation
+    from ranked
+    where delivery_rank = 1 and not is_stored
 )
 
 select * from final

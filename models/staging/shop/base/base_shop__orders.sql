@@ -1,6 +1,7 @@
--- Every raw order row, typed and cleaned, with the reason it is quarantined (null = good), its
--- delivery rank among the good deliveries of its order_id, and whether it belongs to a person who
--- asked to be erased. Grain: raw row. Ephemeral: rows of erased people are never stored.
+-- Every raw order row, typed and cleaned, with the reason it is quarantined (null = good) and
+-- whether it belongs to a person who asked to be erased. Grain: raw row. Ephemeral: rows of
+-- erased people are never stored. No delivery rank here: incremental staging ranks only the
+-- rows it reads, so a filter on loaded_at must reach the raw scan.
 with
 
 source as (
@@ -59,10 +60,7 @@ checked as (
 ),
 
 final as (
-    select
-        *,
-        {{ delivery_rank(['order_id', 'quarantine_reason is null']) }} as delivery_rank
-    from checked
+    select * from checked
 )
 
 select * from final

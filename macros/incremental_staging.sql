@@ -1,0 +1,67 @@
+{#-
+    Incremental staging (docs/decisions.md: incremental staging). Event and order staging keep the
+    first good delivery of each key. A run reads only the raw rows loaded since the latest stored
+    delivery less var('late_arrival_lookback_days'), ranks them together with the stored delivery of
+    the same keys, and writes the keys whose first delivery changed (delete+insert on the key).
+-#}
+
+{#- `incremental` where the engine can replace rows by key; a full `table` elsewhere. DuckDB runs
+    delete+insert. Spark's Parquet tables cannot delete or merge (merge needs Delta), so on Spark the
+    models rebuild in full unless var staging_incremental is true (with file_format delta). -#}
+{% macro staging_materialization() %}
+    {% set choice = var('staging_incremental', none) %}
+    {% if choice is none %}
+        {% set choice = target.type == 'duckdb' %}
+    {% endif %}
+    {{ return('incremental' if choice else 'table') }}
+{% endmacro %}
+
+
+{% macro staging_incremental_strategy() %}
+    {{ return('merge' if target.type == 'spark' else 'delete+insert') }}
+{% endmacro %}
+
+
+{#- Raw rows loaded at or after this are read again: the latest stored delivery less the lookback.
+    An empty table reads everything. -#}
+{% macro incremental_loaded_since() %}
+    (
+        select
+            coalesce(
+                {{ dbt.dateadd('day', -1 * var('late_arrival_lookback_days'), 'max(loaded_at)') }},
+                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+            )
+        from {{ this }}
+    )
+{% endmacro %}
+
+
+{#- Stored rows must come from the raw store this run reads: merging another store's rows into them
+    would mix two stores silently. Stops with the way out when the stored files lie elsewhere. -#}
+{% macro assert_incremental_raw_store() %}
+    {% if execute and is_incremental() %}
+        {% set stored_file = run_query('select min(source_file) from ' ~ this).columns[0].values()[0] %}
+        {% set raw_dir = var('raw_data_dir').rstrip('/') ~ '/' %}
+        {% if stored_file and not stored_file.startswith(raw_dir) %}
+            {{ exceptions.raise_compiler_error(
+                this ~ " holds rows read from " ~ stored_file ~ ", outside raw_data_dir " ~ raw_dir
+                ~ ": an incremental run would mix two raw stores. Rebuild with --full-refresh "
+                ~ "(scripts/build.py and scripts/refresh.py do this themselves when the store changes).") }}
+        {% endif %}
+    {% endif %}
+{% endmacro %}
+
+
+{#- Post-hook: a new erasure request (or a new row tying a person to one) erases rows stored by
+    earlier runs, as a full build would not have kept them. `identifiers` maps an erasure_log
+    identifier_type to the column holding it (`email` columns hold the hash already). -#}
+{% macro delete_erased_rows(identifiers) %}
+    {% if is_incremental() %}
+        {% set conditions = [] %}
+        {% for identifier_type, column in identifiers.items() %}
+            {% do conditions.append(is_erased(identifier_type, column, already_hashed=(identifier_type == 'email'))) %}
+        {% endfor %}
+        delete from {{ this }}
+        where {{ conditions | join(' or ') }}
+    {% endif %}
+{% endmacro %}

@@ -1,0 +1,164 @@
+"""Incremental staging: a store delivered day by day and built after each day gives the same
+marts, row for row, as one full build of all its files (fixtures/incremental_store/README.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, REPO_ROOT, Build, build_project, write_raw_store
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+from published_marts import PUBLISHED_MARTS  # noqa: E402
+
+# Every model a reader or an auditor sees; staging without the column naming the run that wrote it.
+COMPARED = [f"marts.{mart}" for mart in PUBLISHED_MARTS] + [
+    "intermediate.int_events_stitched", "audit.quarantine", "audit.raw_row_accounting",
+]
+STAGING_COLUMNS = {
+    "staging.stg_web__events": "event_id, event_type, anonymous_id, customer_id, email_hash, occurred_at, loaded_at, "
+                               "page_path, source_file, source_row_number",
+    "staging.stg_shop__orders": "order_id, customer_id, email_hash, ordered_at, currency, amount, status, loaded_at, "
+                                "source_file, source_row_number",
+}
+
+# Hand-worked from the fixture: the keys each day's run writes, and what is stored after it.
+STAGED_EACH_DAY = {
+    1: ({"e1", "e2", "e3", "e4"}, set()),
+    2: ({"e5", "e6", "e7"}, {"o1"}),  # not e2: its day-2 delivery is a duplicate
+    3: ({"e3", "e8"}, {"o4"}),  # e3 again: the late file holds an earlier delivery; not the o1 duplicate
+    4: ({"e9"}, {"o2"}),  # not e10 or o3 (quarantined)
+}
+STORED_EACH_DAY = {
+    1: ({"e1", "e2", "e3", "e4"}, set()),
+    2: ({"e1", "e2", "e3", "e4", "e5", "e6", "e7"}, {"o1"}),
+    3: ({"e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"}, {"o1", "o4"}),
+    # a2's erasure request deletes e3, e4 and o4, stored on days 1 and 3
+    4: ({"e1", "e2", "e5", "e6", "e7", "e8", "e9"}, {"o1", "o2"}),
+}
+
+
+def delivery_day(path: Path) -> int:
+    return int(re.match(r"day-(\d+)", path.name).group(1))
+
+
+def invocation_id(build: Build, work: Path) -> str:
+    return json.loads((work / "target" / "run_results.json").read_text())["metadata"]["invocation_id"]
+
+
+def keys(build: Build, table: str, key: str, where: str = "true", params: list | None = None) -> set[str]:
+    with duckdb.connect(str(build.database), read_only=True) as connection:
+        return {row[0] for row in connection.execute(f"select {key} from {table} where {where}", params).fetchall()}
+
+
+@pytest.fixture(scope="module")
+def day_by_day(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The fixture's files copied into a raw store one delivery day at a time, built after each day;
+    then a full build of the final store into another file."""
+    work = tmp_path_factory.mktemp("incremental")
+    all_files = write_raw_store(FIXTURES / "incremental_store", work / "all_files")
+    raw = work / "raw"
+    daily = work / "daily"
+    daily.mkdir()
+    days = sorted({delivery_day(path) for path in all_files.rglob("*.parquet")})
+    staged: dict[int, tuple[set[str], set[str]]] = {}
+    stored: dict[int, tuple[set[str], set[str]]] = {}
+    for day in days:
+        for path in all_files.rglob("*.parquet"):
+            if delivery_day(path) == day:
+                target = raw / path.relative_to(all_files)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, target)
+        build = build_project(raw, daily)
+        assert build.result.returncode == 0, build.output[-5000:]
+        run = invocation_id(build, daily)
+        staged[day] = (keys(build, "staging.stg_web__events", "event_id", "staged_in_invocation = ?", [run]),
+                       keys(build, "staging.stg_shop__orders", "order_id", "staged_in_invocation = ?", [run]))
+        stored[day] = (keys(build, "staging.stg_web__events", "event_id"),
+                       keys(build, "staging.stg_shop__orders", "order_id"))
+        if day == 3:
+            e3_after_day_3 = build.rows("select strftime(loaded_at, '%Y-%m-%d %H:%M:%S'), page_path, "
+                                        "regexp_extract(source_file, '[^/]+$') from staging.stg_web__events "
+                                        "where event_id = 'e3'")
+    full_work = work / "full"
+    full_work.mkdir()
+    full = build_project(raw, full_work)
+    assert full.result.returncode == 0, full.output[-5000:]
+    return {"daily": build, "full": full, "staged": staged, "stored": stored, "days": days, "raw": raw,
+            "work": work, "e3_after_day_3": e3_after_day_3}
+
+
+def test_each_day_stages_only_new_late_and_earlier_deliveries(day_by_day: dict) -> None:
+    assert day_by_day["days"] == [1, 2, 3, 4]
+    assert day_by_day["staged"] == STAGED_EACH_DAY
+
+
+def test_stored_rows_follow_deliveries_and_erasures(day_by_day: dict) -> None:
+    assert day_by_day["stored"] == STORED_EACH_DAY
+    # day 3's late file held an earlier delivery of e3 (another page): it replaced the stored one
+    assert day_by_day["e3_after_day_3"] == [("2025-03-01 10:01:00", "/products/wool-socks", "day-3-late-file.parquet")]
+
+
+def test_day_by_day_equals_one_full_build_row_for_row(day_by_day: dict) -> None:
+    daily, full = day_by_day["daily"].database, day_by_day["full"].database
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{daily}' as daily (read_only)")
+        connection.execute(f"attach '{full}' as full_build (read_only)")
+        compared = [(name, "*") for name in COMPARED] + list(STAGING_COLUMNS.items())
+        for name, columns in compared:
+            rows = {side: connection.execute(f"select {columns} from {side}.{name}").fetchall()
+                    for side in ("daily", "full_build")}
+            assert rows["daily"], f"{name} is empty: the comparison would prove nothing"
+            missing = connection.execute(
+                f"select count(*) from (select {columns} from full_build.{name} "
+                f"except all select {columns} from daily.{name})").fetchone()[0]
+            extra = connection.execute(
+                f"select count(*) from (select {columns} from daily.{name} "
+                f"except all select {columns} from full_build.{name})").fetchone()[0]
+            assert (missing, extra) == (0, 0), f"{name}: {missing} rows missing, {extra} extra after day-by-day builds"
+
+
+def test_touched_people_are_recomputed(day_by_day: dict) -> None:
+    """a1's day-1 events belong to customer:c1 once a1 identifies on day 2; c1 is a repeat buyer after
+    day 4's order, with net revenue 50 - 10 + 30; a2 and c2 are gone."""
+    build = day_by_day["daily"]
+    assert build.rows("select person_id, count(*) from intermediate.int_events_stitched "
+                      "where event_id in ('e1', 'e2', 'e5') group by 1") == [("customer:c1", 3)]
+    people = {row[0]: row[1:] for row in build.rows(
+        "select person_id, level_number, valid_order_count, net_revenue from marts.dim_people")}
+    assert people == {"customer:c1": (5, 2, 70), "anonymous:a3": (2, 0, 0)}
+
+
+def test_accounting_balances_after_incremental_runs(day_by_day: dict) -> None:
+    rows = day_by_day["daily"].rows(
+        "select source_name, rows_read, rows_kept, rows_quarantined, duplicates_dropped, rows_erased, is_balanced "
+        "from audit.raw_row_accounting where source_name in ('events', 'orders') order by 1")
+    # events: 12 rows = 7 kept + e10 quarantined + e2's second delivery + a2's e3 (twice) and e4 erased;
+    # orders: 5 rows = o1, o2 kept + o3 quarantined + o1's second delivery + o4 (c2, erased)
+    assert rows == [("events", 12, 7, 1, 1, 3, True), ("orders", 5, 2, 1, 1, 1, True)]
+
+
+def test_a_different_raw_store_stops_an_incremental_run(day_by_day: dict) -> None:
+    work = day_by_day["work"] / "daily"
+    other = day_by_day["work"] / "moved_raw"
+    shutil.copytree(day_by_day["raw"], other)
+    refused = build_project(other, work)
+    assert refused.result.returncode != 0
+    assert "an incremental run would mix two raw stores" in refused.output
+    env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "warehouse.duckdb"), "DBT_TARGET_PATH": str(work / "target"),
+           "DBT_LOG_PATH": str(work / "logs")}
+    rebuilt = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build.py"), "--raw-dir", str(other)],
+                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    assert rebuilt.returncode == 0, (rebuilt.stdout + rebuilt.stderr)[-3000:]
+    assert "built from another raw store" in rebuilt.stderr and "full refresh" in rebuilt.stderr
+    assert keys(Build(work / "warehouse.duckdb", rebuilt), "staging.stg_web__events", "source_file",
+                ) == {str(other / "events" / name) for name in ("day-1.parquet", "day-2.parquet",
+                                                                "day-3-late-file.parquet", "day-4.parquet")}
