@@ -11,7 +11,7 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run refresh audiences report metrics bench test test-spark lint lint-spark lock-spark build browser demo-data lock clean help
+.PHONY: run refresh next-day audiences report metrics bench test test-spark lint lint-spark lock-spark build browser demo-data lock clean help
 # apt-get needs root; elsewhere use sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -42,9 +42,12 @@ run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (g
 	$(BIN)/python scripts/export_audiences.py
 	$(BIN)/python scripts/summary.py
 
-refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) into serving.duckdb and exports/marts/, then the report.
-	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
+refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) (incremental; FULL_REFRESH=1 rebuilds staging), then the report.
+	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR) $(if $(FULL_REFRESH),--full-refresh)
 	$(BIN)/python scripts/report.py
+
+next-day: $(BIN)/.installed demo-data  ## Append the next day's deliveries to the generated store in $(RAW_DIR) (then: make refresh).
+	$(BIN)/python scripts/generate_data.py --append-day --out $(RAW_DIR)
 
 audiences: $(BIN)/.installed  ## exports/audiences/: one customer-match CSV (hashed e-mails) per stage audience + all memberships in Parquet.
 	$(BIN)/python scripts/export_audiences.py

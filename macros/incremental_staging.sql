@@ -22,17 +22,22 @@
 {% endmacro %}
 
 
-{#- Raw rows loaded at or after this are read again: the latest stored delivery less the lookback.
-    An empty table reads everything. -#}
+{#- Raw rows loaded at or after this are read: the latest stored delivery less the lookback on an
+    incremental run (everything when the table is empty), every row otherwise. -#}
 {% macro incremental_loaded_since() %}
-    (
-        select
-            coalesce(
-                {{ dbt.dateadd('day', -1 * var('late_arrival_lookback_days'), 'max(loaded_at)') }},
-                cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
-            )
-        from {{ this }}
-    )
+    {% set everything = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" %}
+    {% if is_incremental() %}
+        (
+            select
+                coalesce(
+                    {{ dbt.dateadd('day', -1 * var('late_arrival_lookback_days'), 'max(loaded_at)') }},
+                    {{ everything }}
+                )
+            from {{ this }}
+        )
+    {% else %}
+        {{ everything }}
+    {% endif %}
 {% endmacro %}
 
 

@@ -4,7 +4,8 @@ For each scale (events): generate the store once (kept under bench/data/, keyed 
 then measure, as the median of --runs runs: the floor (one hand-written DuckDB query that reads
 every event and order once and computes per-person counts, first/last timestamps and net
 revenue), the full `dbt build --full-refresh`, and dbt's fixed cost (the same build on an empty
-store). Each is a child process measured with wait4: wall time, CPU time, peak memory. Prints a
+store); and once, the incremental `dbt build` after the next day is appended (to a hard-linked
+copy of the store, so the kept store never changes). Each is a child process measured with wait4: wall time, CPU time, peak memory. Prints a
 Markdown table, writes bench/results/<date>-<scale>.json and updates docs/benchmarks.md.
 """
 
@@ -102,12 +103,14 @@ def store_for(events: int, seed: int) -> Path:
     return raw
 
 
-def dbt_build(raw: Path, work: Path) -> tuple[Measure, list[dict]]:
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+def dbt_build(raw: Path, work: Path, full_refresh: bool = True) -> tuple[Measure, list[dict]]:
+    """A dbt build into work/bench.duckdb: a full one into a new file, or incremental on the one there."""
+    if full_refresh:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "bench.duckdb"), "DBT_PROFILES_DIR": str(REPO_ROOT)}
-    command = [str(Path(sys.executable).with_name("dbt")), "build", "--full-refresh", "--vars",
-               json.dumps({"raw_data_dir": str(raw)}), "--target-path", str(work / "target"),
+    command = [str(Path(sys.executable).with_name("dbt")), "build", *(["--full-refresh"] if full_refresh else []),
+               "--vars", json.dumps({"raw_data_dir": str(raw)}), "--target-path", str(work / "target"),
                "--log-path", str(work / "logs")]
     result = measured(command, env)
     timings = json.loads((work / "target" / "run_results.json").read_text())["results"]
@@ -116,8 +119,31 @@ def dbt_build(raw: Path, work: Path) -> tuple[Measure, list[dict]]:
     return result, slowest
 
 
+def linked_copy(raw: Path, target: Path) -> Path:
+    """The store's files hard-linked under target (instant, no space); the marker copied, as a new
+    day appends to it."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(raw, target, copy_function=os.link)
+    marker = target / "_COMPLETE"
+    marker.unlink()
+    shutil.copy(raw / "_COMPLETE", marker)
+    return target
+
+
+def rows_staged(work: Path) -> dict[str, int]:
+    """Rows the last build in work/ wrote to each incremental staging model."""
+    invocation = json.loads((work / "target" / "run_results.json").read_text())["metadata"]["invocation_id"]
+    import duckdb
+
+    with duckdb.connect(str(work / "bench.duckdb"), read_only=True) as connection:
+        return {table: connection.execute(f"select count(*) from staging.{table} where staged_in_invocation = ?",
+                                          [invocation]).fetchone()[0]
+                for table in ("stg_web__events", "stg_shop__orders")}
+
+
 def bench_scale(events: int, seed: int, runs: int) -> dict:
-    raw = store_for(events, seed)
+    store = store_for(events, seed)
+    raw = linked_copy(store, BENCH / "work" / "raw")
     actual_events = int(subprocess.run(
         [sys.executable, "-c", f"import duckdb; print(duckdb.sql(\"select count(*) from read_parquet('{raw}/events/**/*.parquet')\").fetchall()[0][0])"],
         capture_output=True, text=True, check=True).stdout)
@@ -129,13 +155,19 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
         measure, slowest = dbt_build(raw, BENCH / "work" / "full")
         builds.append(measure)
     full = median(builds)
+    log.info("appending a day, then an incremental build")
+    subprocess.run([sys.executable, str(SCRIPTS / "generate_data.py"), "--append-day", "--out", str(raw),
+                    "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    incremental, _ = dbt_build(raw, BENCH / "work" / "full", full_refresh=False)
+    staged = rows_staged(BENCH / "work" / "full")
     empty = BENCH / "work" / "empty_raw"
     empty.mkdir(parents=True, exist_ok=True)
     fixed, _ = dbt_build(empty, BENCH / "work" / "fixed")
     return {
         "date": dt.date.today().isoformat(), "events": actual_events, "seed": seed, "runs": runs,
         "floor": asdict(floor), "full_build": asdict(full), "fixed_cost": asdict(fixed),
-        "incremental_refresh": None,  # incremental models are not built yet (issue: scheduled refresh)
+        "incremental_refresh": asdict(incremental), "incremental_rows_staged": staged,
+        "incremental_over_full": round(incremental.wall_s / full.wall_s, 3) if full.wall_s else None,
         "events_per_second_full": round(actual_events / full.wall_s) if full.wall_s else None,
         "full_over_floor": round(full.wall_s / floor.wall_s, 1) if floor.wall_s else None,
         "slowest_nodes": slowest,
@@ -145,11 +177,14 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| events | date | runs | floor s | full build s | full / floor | fixed cost s | events/s | peak memory MB | CPU s |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| events | date | runs | floor s | full build s | full / floor | incremental s | incremental / full "
+             "| fixed cost s | events/s | peak memory MB | CPU s |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
+        incremental = r.get("incremental_refresh") or {}
         lines.append(f'| {r["events"]:,} | {r["date"]} | {r["runs"]} | {r["floor"]["wall_s"]} | {r["full_build"]["wall_s"]} | '
-                     f'{r["full_over_floor"]} | {r["fixed_cost"]["wall_s"]} | {r["events_per_second_full"]:,} | '
+                     f'{r["full_over_floor"]} | {incremental.get("wall_s", "-")} | {r.get("incremental_over_full") or "-"} | '
+                     f'{r["fixed_cost"]["wall_s"]} | {r["events_per_second_full"]:,} | '
                      f'{r["full_build"]["peak_rss_mb"]:,} | {r["full_build"]["cpu_s"]} |')
     return "\n".join(lines)
 
@@ -174,7 +209,9 @@ def write_docs() -> None:
         "The floor is one DuckDB query reading every event and order once (per-person counts, first and "
         "last timestamps, net revenue): the least work any implementation must do. The fixed cost is the same "
         "build on an empty store (dbt's own work: parsing, ~250 nodes, connections). Peak memory is the "
-        "build process's (DuckDB runs in it). Incremental refresh: not measured yet (no incremental models).\n")
+        "build process's (DuckDB runs in it). Incremental: one `dbt build` (models and tests) after "
+        "`generate_data.py --append-day` on the fully built file, a single run (\"-\": measured before "
+        "incremental staging existed).\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,19 +36,25 @@ def benched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_result_has_every_field(benched: tuple[Path, dict]) -> None:
     _, result = benched
     assert set(result) == {"date", "events", "seed", "runs", "floor", "full_build", "fixed_cost",
-                           "incremental_refresh", "events_per_second_full", "full_over_floor", "slowest_nodes",
-                           "machine"}
-    for measure in ("floor", "full_build", "fixed_cost"):
+                           "incremental_refresh", "incremental_rows_staged", "incremental_over_full",
+                           "events_per_second_full", "full_over_floor", "slowest_nodes", "machine"}
+    for measure in ("floor", "full_build", "fixed_cost", "incremental_refresh"):
         assert set(result[measure]) == MEASURE and all(result[measure][k] > 0 for k in MEASURE)
     assert result["runs"] == 1 and result["events"] > 2000
     assert result["full_over_floor"] == round(result["full_build"]["wall_s"] / result["floor"]["wall_s"], 1)
+    assert result["incremental_over_full"] == round(
+        result["incremental_refresh"]["wall_s"] / result["full_build"]["wall_s"], 3)
+    # the appended day's new events and orders, and nothing already stored
+    staged = result["incremental_rows_staged"]
+    assert set(staged) == {"stg_web__events", "stg_shop__orders"} and staged["stg_web__events"] > 0
     assert len(result["slowest_nodes"]) == 5 and all(set(n) == {"node", "seconds"} for n in result["slowest_nodes"])
     assert set(result["machine"]) == {"cores", "memory_gb", "python", "platform"}
 
 
 def test_floor_per_person_order_figures_match_dim_people(benched: tuple[Path, dict]) -> None:
     bench_dir, result = benched
-    raw = bench_dir / "data" / f"3000-{result['seed']}" / "raw"
+    # the working copy of the store, with the day appended before the incremental build
+    raw = bench_dir / "work" / "raw"
     with duckdb.connect() as connection:
         connection.execute("set TimeZone = 'UTC'")
         floor = {("customer:" + person, valid, first, last)
@@ -60,3 +66,23 @@ def test_floor_per_person_order_figures_match_dim_people(benched: tuple[Path, di
             "where valid_order_count > 0").fetchall())
     assert len(floor) > 10
     assert floor == project
+
+
+def test_incremental_build_staged_exactly_the_new_day(benched: tuple[Path, dict]) -> None:
+    """The day's files hold new events and orders and re-deliveries of recent ones: only the new keys
+    are staged."""
+    bench_dir, result = benched
+    raw = bench_dir / "work" / "raw"
+    with duckdb.connect() as connection:
+        new = {
+            table: connection.execute(
+                f"select count(distinct {key}) from read_parquet('{raw}/{source}/**/day-*.parquet') "
+                f"where {key} not in (select {key} from read_parquet('{raw}/{source}/**/part-*.parquet'))").fetchone()[0]
+            for table, source, key in (("stg_web__events", "events", "event_id"),
+                                       ("stg_shop__orders", "orders", "order_id"))
+        }
+        redelivered = connection.execute(
+            f"select count(*) from read_parquet('{raw}/events/**/day-*.parquet') "
+            f"where event_id in (select event_id from read_parquet('{raw}/events/**/part-*.parquet'))").fetchone()[0]
+    assert redelivered > 0 and new["stg_web__events"] > 0
+    assert result["incremental_rows_staged"] == new

@@ -35,9 +35,7 @@ new_deliveries as (
     where
         quarantine_reason is null
         and not is_erased
-        {% if is_incremental() %}
-            and loaded_at >= {{ incremental_loaded_since() }}
-        {% endif %}
+        and loaded_at >= {{ incremental_loaded_since() }}
 ),
 
 {% if is_incremental() %}
