@@ -21,8 +21,14 @@
 {#-
     True when a row's identifier belongs to a person who asked to be erased
     (audit.erasure_log holds the hashes). `column` is the clean identifier.
+    When the log, built earlier in the run, holds no identifier of this type, the check is the
+    constant false: hashing every raw row to find nothing was most of the cost of staging.
 -#}
 {% macro is_erased(identifier_type, column, already_hashed=false) -%}
+    {%- set logged_types = erased_identifier_types() -%}
+    {%- if logged_types is not none and identifier_type not in logged_types -%}
+        false
+    {%- else -%}
     (
         {{ column }} is not null
         and exists (
@@ -33,4 +39,15 @@
                 and erased.identifier_hash = {{ column if already_hashed else sha256_hex(column) }}
         )
     )
+    {%- endif -%}
 {%- endmacro %}
+
+
+{#- The identifier types in audit.erasure_log; none when unknown (parsing, or the log not built yet),
+    which keeps the full check. -#}
+{% macro erased_identifier_types() %}
+    {% if not execute %}{{ return(none) }}{% endif %}
+    {% set log_relation = load_relation(ref('erasure_log')) %}
+    {% if log_relation is none %}{{ return(none) }}{% endif %}
+    {{ return(run_query('select distinct identifier_type from ' ~ log_relation).columns[0].values() | list) }}
+{% endmacro %}

@@ -61,7 +61,8 @@
     earlier runs, as a full build would not have kept them. `identifiers` maps an erasure_log
     identifier_type to the column holding it (`email` columns hold the hash already). -#}
 {% macro delete_erased_rows(identifiers) %}
-    {% if is_incremental() %}
+    {#- no erased identifier at all: skip hashing every stored row -#}
+    {% if execute and is_incremental() and erased_identifier_types() %}
         {% set conditions = [] %}
         {% for identifier_type, column in identifiers.items() %}
             {% do conditions.append(is_erased(identifier_type, column, already_hashed=(identifier_type == 'email'))) %}
