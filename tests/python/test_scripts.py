@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +90,59 @@ def test_build_names_currency_and_month_without_fx_rate(tmp_path: Path) -> None:
     # orders in Mar 2025 (o4a, o5b, o8b).
     assert "currency=EUR, month=2025-02-01, reporting_currency=GBP, found_in=orders, rows_without_rate=1" in result.stderr
     assert "currency=USD, month=2025-03-01, reporting_currency=GBP, found_in=orders, rows_without_rate=3" in result.stderr
+
+
+def test_generator_appends_the_next_day(demo_store: Path, tmp_path: Path) -> None:
+    store = tmp_path / "raw"
+    shutil.copytree(demo_store, store)
+    last_loaded = duckdb.sql(
+        f"select max(loaded_at)::date from read_parquet('{store}/events/**/*.parquet', hive_partitioning = false)"
+    ).fetchall()[0][0]
+    assert generate(store, "--append-day").returncode == 0
+    day = last_loaded + dt.timedelta(days=1)
+    new_files = sorted(str(p.relative_to(store)) for p in store.rglob(f"day-{day:%Y%m%d}.parquet"))
+    assert new_files == [f"ad_spend/day-{day:%Y%m%d}.parquet", f"events/load_month={day:%Y-%m}/day-{day:%Y%m%d}.parquet",
+                         f"orders/load_month={day:%Y-%m}/day-{day:%Y%m%d}.parquet"]
+    with duckdb.connect() as connection:
+        counts = {}
+        for source, key, at in (("events", "event_id", "occurred_at"), ("orders", "order_id", "ordered_at")):
+            today = f"read_parquet('{store}/{source}/**/day-*.parquet', hive_partitioning = false)"
+            before = f"(select {key} from read_parquet('{store}/{source}/**/part-*.parquet', hive_partitioning = false))"
+            counts[source] = connection.execute(
+                f"select count(distinct loaded_at::date), count(*) filter ({key} in {before}), "
+                f"count(*) filter ({key} not in {before}), "
+                f"count(*) filter ({key} not in {before} and {at}::date < ?) from {today}", [day]).fetchone()
+    loaded_days, again, new, late_new = counts["events"]
+    # all delivered that day: new events, some that happened on earlier days, and re-deliveries
+    assert loaded_days == 1 and new > 0 and late_new > 0 and again > 0
+    loaded_days, _, new, _ = counts["orders"]
+    assert loaded_days == 1 and new > 0  # repeat orders of existing customers at least
+    assert (store / "_COMPLETE").read_text().splitlines()[-1] == f"appended {day}"
+    assert generate(store, "--append-day").returncode == 0
+    assert list(store.rglob(f"day-{day + dt.timedelta(days=1):%Y%m%d}.parquet"))
+
+
+def test_generator_append_day_needs_a_generated_store(tmp_path: Path) -> None:
+    result = generate(tmp_path / "nothing", "--append-day")
+    assert result.returncode == 2
+    assert "not a complete generated store" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_duckdb_settings_come_from_the_environment(tmp_path: Path) -> None:
+    def run(**settings: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "CUSTOMER_LEVELS_DB": str(tmp_path / "w.duckdb"), "DBT_PROFILES_DIR": str(REPO_ROOT),
+               **settings}
+        return subprocess.run([str(Path(sys.executable).with_name("dbt")), "run", "--select", "erasure_log",
+                               "--vars", f'{{"raw_data_dir": "{tmp_path / "empty"}"}}', "--target-path",
+                               str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+
+    applied = run(CUSTOMER_LEVELS_DUCKDB_THREADS="1", CUSTOMER_LEVELS_DUCKDB_TEMP_DIRECTORY=str(tmp_path / "spill"),
+                  CUSTOMER_LEVELS_DUCKDB_PRESERVE_INSERTION_ORDER="false")
+    assert applied.returncode == 0, applied.stdout[-3000:]
+    assert "duckdb: set global threads = 1" in applied.stdout
+    assert f"duckdb: set global temp_directory = '{tmp_path / 'spill'}'" in applied.stdout
+    assert "duckdb: set global preserve_insertion_order = false" in applied.stdout
+    refused = run(CUSTOMER_LEVELS_DUCKDB_THREADS="zero")
+    assert refused.returncode != 0
+    assert "CUSTOMER_LEVELS_DUCKDB_THREADS must be a whole number of at least 1, got 'zero'" in refused.stdout
