@@ -171,6 +171,7 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
         "events_per_second_full": round(actual_events / full.wall_s) if full.wall_s else None,
         "full_over_floor": round(full.wall_s / floor.wall_s, 1) if floor.wall_s else None,
         "slowest_nodes": slowest,
+        "duckdb_memory_limit": os.environ.get("CUSTOMER_LEVELS_DUCKDB_MEMORY_LIMIT", "3GB"),
         "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                     "python": platform.python_version(), "platform": platform.platform()},
     }
@@ -178,14 +179,15 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
 
 def markdown(results: list[dict]) -> str:
     lines = ["| events | date | runs | floor s | full build s | full / floor | incremental s | incremental / full "
-             "| fixed cost s | events/s | peak memory MB | CPU s |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| fixed cost s | events/s | peak memory MB | DuckDB memory_limit | CPU s |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     for r in results:
         incremental = r.get("incremental_refresh") or {}
         lines.append(f'| {r["events"]:,} | {r["date"]} | {r["runs"]} | {r["floor"]["wall_s"]} | {r["full_build"]["wall_s"]} | '
                      f'{r["full_over_floor"]} | {incremental.get("wall_s", "-")} | {r.get("incremental_over_full") or "-"} | '
                      f'{r["fixed_cost"]["wall_s"]} | {r["events_per_second_full"]:,} | '
-                     f'{r["full_build"]["peak_rss_mb"]:,} | {r["full_build"]["cpu_s"]} |')
+                     f'{r["full_build"]["peak_rss_mb"]:,} | {r.get("duckdb_memory_limit", "3GB")} | '
+                     f'{r["full_build"]["cpu_s"]} |')
     return "\n".join(lines)
 
 

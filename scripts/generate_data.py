@@ -509,8 +509,9 @@ def write_file_faults(clean: dict[str, pa.Table], out: Path) -> None:
     log.info("file-level faults in %s: not_parquet, truncated, missing_column", out)
 
 
-def write_store(tables: dict[str, pa.Table], out: Path, progress: tqdm) -> None:
-    """Events and orders land in monthly Hive partitions by delivery month; the rest as one file."""
+def write_store(tables: dict[str, pa.Table], out: Path, progress: tqdm, part: str = "") -> None:
+    """Events and orders land in monthly Hive partitions by delivery month; the rest as one file.
+    `part` prefixes the file names, so the chunks of a big store sit side by side."""
     for name, table in tables.items():
         progress.set_postfix_str(f"writing {name}")
         target = out / name
@@ -518,13 +519,43 @@ def write_store(tables: dict[str, pa.Table], out: Path, progress: tqdm) -> None:
             load_month = pc.strftime(table["loaded_at"], format="%Y-%m")
             ds.write_dataset(table.append_column("load_month", load_month), target, format="parquet",
                              partitioning=ds.partitioning(pa.schema([("load_month", pa.string())]), flavor="hive"),
-                             basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore",
+                             basename_template=f"part-{part}{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
                              preserve_order=True)
         else:
             target.mkdir(parents=True, exist_ok=True)
-            pq.write_table(table, target / "part-0.parquet")
+            pq.write_table(table, target / f"part-{part}0.parquet")
         progress.update()
         log.info("wrote %s: %s rows", target, f"{table.num_rows:,}")
+
+
+# A store of more visitors is generated in independent chunks of at most this many (about 11M
+# events, ~5 GB in memory), so 100M events need no more memory than 10M.
+CHUNK_VISITORS = 2_000_000
+
+
+def chunk_tables(spec: StoreSpec, chunk: int, progress: tqdm) -> dict[str, pa.Table]:
+    """One chunk of a chunked store: its own visitors and customers, every id tagged with the chunk
+    (E12 -> E3-12) so chunks never share a key."""
+    tables = build_tables(spec, progress)
+    tag = str(chunk)
+    ids = {"events": (("event_id", "^E"), ("anonymous_id", "^anon-"), ("customer_id", "^C"), ("email", "(?i)user")),
+           "orders": (("order_id", "^O"), ("customer_id", "^C"), ("email", "(?i)user")),
+           "refunds": (("refund_id", "^R"), ("order_id", "^O"))}
+    for source, columns in ids.items():
+        for column, pattern in columns:
+            tables[source] = _replace(tables[source], column, tagged(tables[source][column], pattern, tag))
+    return tables
+
+
+def summed_ad_spend(parts: list[pa.Table]) -> pa.Table:
+    """The chunks' ad spend as one row per day, channel and campaign (one platform report)."""
+    keys = ["spend_date", "channel", "campaign", "currency", "loaded_at"]
+    measures = ["impressions", "reach", "clicks", "spend"]
+    combined = pa.concat_tables(parts)
+    summed = combined.group_by(keys, use_threads=False).aggregate([(m, "sum") for m in measures])
+    summed = summed.rename_columns([f"{c}" if c in keys else c.removesuffix("_sum") for c in summed.column_names])
+    return summed.select(combined.schema.names).cast(combined.schema).sort_by(
+        [("spend_date", "ascending"), ("channel", "ascending"), ("campaign", "ascending")])
 
 
 def store_facts(out: Path) -> dict[str, object]:
@@ -667,6 +698,21 @@ def append_next_day(out: Path, seed: int) -> dt.date:
     return day
 
 
+def write_chunks(spec: StoreSpec, chunks: int, out: Path, progress: tqdm) -> None:
+    """A big store as `chunks` independent stores of a share of the visitors each (seeds derived
+    from spec.seed), written one after the other; their ad spend summed into one report."""
+    ad_spend = []
+    for chunk in range(chunks):
+        visitors = spec.visitors // chunks + (1 if chunk < spec.visitors % chunks else 0)
+        chunk_spec = StoreSpec(visitors=visitors, start=spec.start, end=spec.end, seed=spec.seed * 1_000 + chunk + 1)
+        log.info("chunk %d/%d: %s visitors", chunk + 1, chunks, f"{visitors:,}")
+        tables = chunk_tables(chunk_spec, chunk, progress)
+        ad_spend.append(tables.pop("ad_spend"))
+        write_store(tables, out, progress, part=f"{chunk}-")
+        del tables
+    write_store({"ad_spend": summed_ad_spend(ad_spend)}, out, progress)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output directory (default: data/raw)")
@@ -678,6 +724,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="last day, YYYY-MM-DD (default: 2026-10-31; seeds/fx_rates.csv covers 2023-2027)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    parser.add_argument("--chunk-visitors", type=int, default=CHUNK_VISITORS, metavar="N",
+                        help="generate a bigger store in independent chunks of at most N visitors, to bound memory "
+                             f"(default: {CHUNK_VISITORS:,}, about 11M events)")
     parser.add_argument("--append-day", action="store_true",
                         help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
                              "re-deliveries) to the existing store in --out, for an incremental refresh")
@@ -705,23 +754,30 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s exists; pass --overwrite to replace it", args.out)
         return 2
     spec = StoreSpec(visitors=args.visitors, start=args.start, end=args.end, seed=args.seed)
+    chunks = -(-args.visitors // max(1, args.chunk_visitors))
+    if chunks > 1 and args.faults:
+        log.error("--faults is for stores of up to --chunk-visitors visitors (one chunk)")
+        return 2
     staging = args.out.with_name(args.out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    # A bar on a terminal (steps: visits, events, orders, ad spend, then one write per source).
-    with tqdm(total=8, desc="demo store", unit="step", disable=None) as progress:
-        tables = build_tables(spec, progress)
-        if args.faults:
-            # A stream of its own, so the clean rows are the same as without --faults.
-            fault_rng = np.random.default_rng([spec.seed, 1])
-            extra = faulty_rows(fault_rng, tables, args.faults)
-            again = later_deliveries(fault_rng, tables, args.faults)
-            write_file_faults(tables, args.out.with_name(args.out.name + "_file_faults"))
-            tables = messier(fault_rng, tables, args.faults)
-            tables = {name: pa.concat_tables([table, extra[name], again[name]]) for name, table in tables.items()}
-            log.info("faults at rate %s: %s", args.faults,
-                     ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
-                               for name in tables))
-        write_store(tables, staging, progress)
+    # A bar on a terminal (per chunk: visits, events, orders, ad spend, then one write per source).
+    with tqdm(total=8 * chunks, desc="demo store", unit="step", disable=None) as progress:
+        if chunks > 1:
+            write_chunks(spec, chunks, staging, progress)
+        else:
+            tables = build_tables(spec, progress)
+            if args.faults:
+                # A stream of its own, so the clean rows are the same as without --faults.
+                fault_rng = np.random.default_rng([spec.seed, 1])
+                extra = faulty_rows(fault_rng, tables, args.faults)
+                again = later_deliveries(fault_rng, tables, args.faults)
+                write_file_faults(tables, args.out.with_name(args.out.name + "_file_faults"))
+                tables = messier(fault_rng, tables, args.faults)
+                tables = {name: pa.concat_tables([table, extra[name], again[name]]) for name, table in tables.items()}
+                log.info("faults at rate %s: %s", args.faults,
+                         ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
+                                   for name in tables))
+            write_store(tables, staging, progress)
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)

@@ -37,7 +37,8 @@ def test_result_has_every_field(benched: tuple[Path, dict]) -> None:
     _, result = benched
     assert set(result) == {"date", "events", "seed", "runs", "floor", "full_build", "fixed_cost",
                            "incremental_refresh", "incremental_rows_staged", "incremental_over_full",
-                           "events_per_second_full", "full_over_floor", "slowest_nodes", "machine"}
+                           "events_per_second_full", "full_over_floor", "slowest_nodes", "duckdb_memory_limit",
+                           "machine"}
     for measure in ("floor", "full_build", "fixed_cost", "incremental_refresh"):
         assert set(result[measure]) == MEASURE and all(result[measure][k] > 0 for k in MEASURE)
     assert result["runs"] == 1 and result["events"] > 2000

@@ -146,3 +146,28 @@ def test_duckdb_settings_come_from_the_environment(tmp_path: Path) -> None:
     refused = run(CUSTOMER_LEVELS_DUCKDB_THREADS="zero")
     assert refused.returncode != 0
     assert "CUSTOMER_LEVELS_DUCKDB_THREADS must be a whole number of at least 1, got 'zero'" in refused.stdout
+
+
+def test_generator_builds_a_big_store_in_chunks(tmp_path: Path) -> None:
+    store = tmp_path / "raw"
+    assert generate(store, "--visitors", "3000", "--chunk-visitors", "1000", "--seed", "7").returncode == 0
+    with duckdb.connect() as connection:
+        def scalar(sql: str):
+            return connection.execute(sql).fetchone()[0]
+
+        events = f"read_parquet('{store}/events/**/*.parquet', hive_partitioning = false)"
+        orders = f"read_parquet('{store}/orders/**/*.parquet', hive_partitioning = false)"
+        # three chunks, each with its own visitors, customers and keys
+        assert scalar(f"select list_sort(list(distinct split_part(anonymous_id, '-', 2))) from {events}") == [
+            "0", "1", "2"]
+        assert scalar(f"select count(distinct split_part(customer_id, '-', 1)) from {orders}") == 3
+        # a key delivered twice is the same row: chunks never reuse one
+        assert scalar(f"select count(*) from (select event_id from {events} group by 1 "
+                      f"having count(distinct (anonymous_id, occurred_at)) > 1)") == 0
+        assert scalar(f"select count(*) from read_parquet('{store}/refunds/*.parquet') "
+                      f"where order_id not in (select order_id from {orders})") == 0
+        # one ad spend report: a row per day, channel and campaign
+        assert scalar(f"select count(*) - count(distinct (spend_date, channel, campaign)) "
+                      f"from read_parquet('{store}/ad_spend/*.parquet')") == 0
+    refused = generate(tmp_path / "faulty", "--visitors", "3000", "--chunk-visitors", "1000", "--faults", "0.01")
+    assert refused.returncode == 2 and "--faults is for stores of up to --chunk-visitors" in refused.stderr
