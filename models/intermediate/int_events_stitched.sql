@@ -19,7 +19,7 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
-events_to_as_of as (
+events_to_as_of as {{ not_materialized() }} (
     select events.*
     from events
     cross join as_of
@@ -60,7 +60,7 @@ email_owners as (
     where link_rank = 1
 ),
 
-events_identified as (
+events_identified as {{ not_materialized() }} (
     select
         events_to_as_of.*,
         case

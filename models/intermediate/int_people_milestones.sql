@@ -1,7 +1,7 @@
 -- Everything known about each stitched person except their level. Grain: person.
 with
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('int_events_stitched') }}
 ),
 

@@ -16,7 +16,7 @@
 {%- set lift_days = var('audience_lift_window_days') %}
 with
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('int_events_stitched') }}
 ),
 

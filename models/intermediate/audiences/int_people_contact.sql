@@ -3,7 +3,7 @@
 -- e-mail hash or a subscription event.
 with
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('int_events_stitched') }}
 ),
 
