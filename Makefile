@@ -61,7 +61,7 @@ metrics: $(BIN)/.installed  ## Semantic layer example: stage conversion rate by 
 	  --order metric_time__month,stage_month__stage
 
 bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M), update docs/benchmarks.md.
-	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),1M)
+	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),$(SCALE),1M)
 
 browser:  ## Debian's chromium and chromium-driver for the report's browser test, installed when missing.
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
