@@ -4,6 +4,10 @@
 --   5 two or more valid orders by d;  4 exactly one;  3 signed up by d;  2 any web event by d.
 -- A level can only change on a day something happens or an order leaves the regular window, so
 -- the rule is evaluated on those days alone.
+-- A table: several models and tests read it, and as a view each recomputed it (at 100M events two
+-- of them at once ran out of an 8 GB memory_limit).
+{{ config(materialized='table') }}
+
 with
 
 people as (
