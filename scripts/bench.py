@@ -173,8 +173,15 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
         "slowest_nodes": slowest,
         "duckdb_memory_limit": os.environ.get("CUSTOMER_LEVELS_DUCKDB_MEMORY_LIMIT", "3GB"),
         "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-                    "python": platform.python_version(), "platform": platform.platform()},
+                    "python": platform.python_version(), "platform": platform.platform(),
+                    "versions": tool_versions()},
     }
+
+
+def tool_versions() -> str:
+    from importlib.metadata import version
+
+    return ", ".join(f"{name} {version(name)}" for name in ("dbt-core", "dbt-duckdb", "duckdb"))
 
 
 def markdown(results: list[dict]) -> str:
@@ -206,7 +213,8 @@ def write_docs() -> None:
     machine = results[-1]["machine"]
     (REPO_ROOT / "docs" / "benchmarks.md").write_text(
         "# Benchmarks\n\nThe newest `make bench` (scripts/bench.py) result of each scale, medians of `runs` runs, "
-        f'on {machine["cores"]} cores, {machine["memory_gb"]} GB, Python {machine["python"]}, {machine["platform"]}.'
+        f'on {machine["cores"]} cores, {machine["memory_gb"]} GB, Python {machine["python"]}, '
+        f'{machine.get("versions") or tool_versions()}, {machine["platform"]}.'
         f"\n\n{markdown(results)}\n\n"
         "The floor is one DuckDB query reading every event and order once (per-person counts, first and "
         "last timestamps, net revenue): the least work any implementation must do. The fixed cost is the same "

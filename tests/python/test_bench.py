@@ -49,7 +49,8 @@ def test_result_has_every_field(benched: tuple[Path, dict]) -> None:
     staged = result["incremental_rows_staged"]
     assert set(staged) == {"stg_web__events", "stg_shop__orders"} and staged["stg_web__events"] > 0
     assert len(result["slowest_nodes"]) == 5 and all(set(n) == {"node", "seconds"} for n in result["slowest_nodes"])
-    assert set(result["machine"]) == {"cores", "memory_gb", "python", "platform"}
+    assert set(result["machine"]) == {"cores", "memory_gb", "python", "platform", "versions"}
+    assert "dbt-duckdb 1.11.1" in result["machine"]["versions"]
 
 
 def test_floor_per_person_order_figures_match_dim_people(benched: tuple[Path, dict]) -> None:
