@@ -43,31 +43,46 @@ def published_or_working_database() -> Path:
     return served if served.exists() else warehouse_path()
 
 
+def raw_data_dir_var(raw_dir: Path) -> str:
+    """The raw directory as dbt gets it: relative to the project when inside it (as the default
+    `data/raw` of a plain `dbt build`, so both read the same file names), else absolute."""
+    resolved = raw_dir.resolve()
+    try:
+        return str(resolved.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(resolved)
+
+
 def dbt_vars(raw_dir: Path | None, extra: dict[str, object]) -> str:
     values: dict[str, object] = dict(extra)
     if raw_dir is not None:
-        values["raw_data_dir"] = str(raw_dir.resolve())
+        values["raw_data_dir"] = raw_data_dir_var(raw_dir)
     return json.dumps(values)
 
 
 INCREMENTAL_STAGING = ("staging.stg_web__events", "staging.stg_shop__orders")
 
 
-def stored_from_other_store(database: Path, raw_dir: Path) -> str | None:
-    """A file the incremental staging tables were read from that lies outside `raw_dir`, if any.
-
-    Incremental runs must not merge one raw store into another's rows (the models refuse to)."""
+def full_refresh_reason(database: Path, raw_dir: Path) -> str | None:
+    """Why the incremental staging tables in `database` cannot take an incremental run, if they can't:
+    they were read from another raw directory (the models refuse to merge two stores), or built by
+    a version of the project without incremental staging (their columns differ)."""
     if not database.exists():
         return None
-    prefix = str(raw_dir.resolve()) + "/"
+    prefixes = (raw_data_dir_var(raw_dir) + "/", str(raw_dir.resolve()) + "/")
     with duckdb.connect(str(database), read_only=True) as connection:
         for table in INCREMENTAL_STAGING:
-            try:
-                stored = connection.execute(f"select min(source_file) from {table}").fetchone()[0]
-            except duckdb.CatalogException:  # never built
+            schema, name = table.split(".")
+            columns = {row[0] for row in connection.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, name]).fetchall()}
+            if not columns:  # never built
                 continue
-            if stored is not None and not stored.startswith(prefix):
-                return stored
+            if "staged_in_invocation" not in columns:
+                return f"{table} was built by an earlier version of the project"
+            stored = connection.execute(f"select min(source_file) from {table}").fetchone()[0]
+            if stored is not None and not stored.startswith(prefixes):
+                return f"the warehouse was built from another raw store ({stored})"
     return None
 
 
@@ -145,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FILE_FAULT
     dbt_args = [a for a in args.dbt_args if a != "--"]
     if args.raw_dir is not None and "--full-refresh" not in dbt_args:
-        other = stored_from_other_store(warehouse_path(), args.raw_dir)
-        if other is not None:
-            log.warning("the warehouse was built from another raw store (%s): full refresh", other)
+        reason = full_refresh_reason(warehouse_path(), args.raw_dir)
+        if reason is not None:
+            log.warning("%s: full refresh", reason)
             dbt_args.append("--full-refresh")
     code = run_dbt(["build", "--vars", dbt_vars(args.raw_dir, extra), *dbt_args])
     if code != 0:

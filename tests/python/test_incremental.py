@@ -162,3 +162,25 @@ def test_a_different_raw_store_stops_an_incremental_run(day_by_day: dict) -> Non
     assert keys(Build(work / "warehouse.duckdb", rebuilt), "staging.stg_web__events", "source_file",
                 ) == {str(other / "events" / name) for name in ("day-1.parquet", "day-2.parquet",
                                                                 "day-3-late-file.parquet", "day-4.parquet")}
+
+
+def test_when_build_py_rebuilds_staging_in_full(tmp_path: Path) -> None:
+    from build import full_refresh_reason, raw_data_dir_var
+
+    database = tmp_path / "w.duckdb"
+    raw = tmp_path / "raw"
+    assert full_refresh_reason(database, raw) is None  # nothing built yet
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("create schema staging")
+        connection.execute("create table staging.stg_web__events (event_id varchar, source_file varchar)")
+        connection.execute(f"insert into staging.stg_web__events values ('e1', '{raw}/events/day-1.parquet')")
+    assert full_refresh_reason(database, raw) == "staging.stg_web__events was built by an earlier version of the project"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("alter table staging.stg_web__events add column staged_in_invocation varchar")
+    assert full_refresh_reason(database, raw) is None
+    assert full_refresh_reason(database, tmp_path / "other") == (
+        f"the warehouse was built from another raw store ({raw}/events/day-1.parquet)")
+    # the demo store inside the project is passed as dbt's default names it, so a plain `dbt build`
+    # reads the same file names
+    assert raw_data_dir_var(REPO_ROOT / "data" / "raw") == "data/raw"
+    assert raw_data_dir_var(raw) == str(raw)
