@@ -47,10 +47,11 @@
     {% if execute and is_incremental() %}
         {% set stored_file = run_query('select min(source_file) from ' ~ this).columns[0].values()[0] %}
         {% set raw_dir = var('raw_data_dir').rstrip('/') ~ '/' %}
-        {#- a relative raw_data_dir (the default data/raw) matches the same directory stored absolute -#}
-        {% set same_store = stored_file.startswith(raw_dir)
+        {#- an empty table has nothing to mix; a relative raw_data_dir (the default data/raw) matches
+            the same directory stored absolute -#}
+        {% set same_store = not stored_file or stored_file.startswith(raw_dir)
             or (not raw_dir.startswith('/') and ('/' ~ raw_dir) in stored_file) %}
-        {% if stored_file and not same_store %}
+        {% if not same_store %}
             {{ exceptions.raise_compiler_error(
                 this ~ " holds rows read from " ~ stored_file ~ ", outside raw_data_dir " ~ raw_dir
                 ~ ": an incremental run would mix two raw stores. Rebuild with --full-refresh "
