@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # The Spark engine lives in its own environment, installed only by the Spark targets.
 SPARK_VENV := .venv-spark
 SPARK_BIN := $(SPARK_VENV)/bin
+# The oldest DuckDB the served file must open (BI tools bundle 1.x): a small environment for its test.
+READER_BIN := .venv-reader/bin
 RAW_DIR ?= data/raw
 # Rate of injected faults for a generated store (make run RAW_DIR=data/raw_faults FAULTS=0.02).
 FAULTS ?= 0
@@ -26,6 +28,11 @@ $(BIN)/.installed: requirements.lock
 $(SPARK_BIN)/.installed: requirements-spark.lock
 	test -x $(SPARK_BIN)/python || $(PYTHON) -m venv $(SPARK_VENV)
 	$(SPARK_BIN)/python -m pip install --quiet -r requirements-spark.lock
+	touch $@
+
+$(READER_BIN)/.installed: requirements-reader.lock
+	test -x $(READER_BIN)/python || $(PYTHON) -m venv .venv-reader
+	$(READER_BIN)/python -m pip install --quiet -r requirements-reader.lock
 	touch $@
 
 $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
@@ -70,11 +77,11 @@ browser:  ## Debian's chromium and chromium-driver for the report's browser test
 lint: $(BIN)/.installed  ## sqlfluff over models, macros and singular tests.
 	$(BIN)/sqlfluff lint models macros tests
 
-test: $(BIN)/.installed lint browser  ## Set up, lint, and run every test (pytest builds the project on fixtures).
+test: $(BIN)/.installed $(READER_BIN)/.installed lint browser  ## Set up, lint, and run every test (pytest builds the project on fixtures).
 	$(BIN)/pytest
 
 test-spark: $(BIN)/.installed lint-spark  ## Build the fixture stores on Spark and on DuckDB and compare every mart (installs .venv-spark).
-	CUSTOMER_LEVELS_SPARK_DBT=$(CURDIR)/$(SPARK_BIN)/dbt $(BIN)/pytest tests/spark
+	CUSTOMER_LEVELS_SPARK_DBT=$(CURDIR)/$(SPARK_BIN)/dbt $(BIN)/pytest tests/spark -n 0 -s
 
 lint-spark: $(SPARK_BIN)/.installed  ## sqlfluff in Spark's dialect, compiled for the spark target.
 	CUSTOMER_LEVELS_SPARK_WAREHOUSE=$(CURDIR)/target/spark-lint-warehouse $(SPARK_BIN)/sqlfluff lint models macros tests --config sqlfluff-spark.cfg

@@ -41,6 +41,9 @@ from published_marts import marts_to_publish  # noqa: E402
 log = logging.getLogger("refresh")
 
 EXIT_FAILED = 1
+# BI tools bundle DuckDB 1.x, which cannot open the default format of DuckDB 2.0: the served file is
+# written in the oldest storage version they all read (docs/refresh-and-serving.md; tests/python/test_refresh.py).
+SERVED_STORAGE_VERSION = "v1.0.0"
 EXIT_LOCKED = 3
 
 
@@ -217,19 +220,21 @@ def publish_served(working: Path, served: Path, record: RunRecord, run_log: Path
     row = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in asdict(record).items()}
     row.update(status="published", ended_at=now())
     history.append(row)
-    with duckdb.connect(str(temporary)) as connection:
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{str(temporary)}' as served (storage_version '{SERVED_STORAGE_VERSION}')")
         connection.execute(f"attach '{str(working)}' as working (read_only)")
-        connection.execute("create schema marts")
+        connection.execute("create schema served.marts")
         for mart in record.mart_rows:  # the marts the audit counted in the working file
-            connection.execute(f"create table marts.{mart} as select * from working.marts.{mart}")
+            connection.execute(f"create table served.marts.{mart} as select * from working.marts.{mart}")
         columns = list(row)
         connection.execute(
-            "create table main.refresh_runs (" + ", ".join(f"{c} varchar" for c in columns) + ")")
+            "create table served.main.refresh_runs (" + ", ".join(f"{c} varchar" for c in columns) + ")")
         connection.executemany(
-            f"insert into main.refresh_runs values ({', '.join('?' for _ in columns)})",
+            f"insert into served.main.refresh_runs values ({', '.join('?' for _ in columns)})",
             [[None if run.get(c) is None else str(run.get(c)) for c in columns] for run in history])
         connection.execute("detach working")
-        connection.execute("checkpoint")
+        connection.execute("checkpoint served")
+        connection.execute("detach served")
     os.chmod(temporary, 0o444)
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())

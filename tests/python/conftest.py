@@ -7,12 +7,17 @@ column spreads the rows over several files (Hive-style paths allowed), as real d
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import duckdb
 import pytest
@@ -21,6 +26,41 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from contract import raw_sources  # noqa: E402
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# dbt's unit tests check rules on inline rows, whatever store is built: they run in one build
+# (the marts_store fixture, test_marts.py checks they ran) instead of in every one. The variable
+# reaches every dbt the tests start, through build.py and refresh.py too.
+os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+# Each build's wall time, one JSON line a build, printed at the end of the run (slowest first).
+BUILD_TIMES_ENV = "CUSTOMER_LEVELS_TEST_BUILD_TIMES"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller: xdist workers inherit its environment
+        os.environ[BUILD_TIMES_ENV] = str(Path(tempfile.mkdtemp(prefix="build_times_")) / "builds.jsonl")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    log = Path(os.environ.get(BUILD_TIMES_ENV, "/nonexistent"))
+    if hasattr(config, "workerinput") or not log.exists():
+        return
+    builds = sorted((json.loads(line) for line in log.read_text().splitlines()), key=lambda b: -b["seconds"])
+    terminalreporter.section(f"{len(builds)} builds, {sum(b['seconds'] for b in builds):.0f} s in all")
+    for build in builds:
+        terminalreporter.write_line(f"{build['seconds']:7.1f} s  {build['label']}")
+
+
+@contextmanager
+def timed_build(label: str) -> Iterator[None]:
+    """Time one build (dbt, build.py, refresh.py or bench.py) into the run's build log."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        log = os.environ.get(BUILD_TIMES_ENV)
+        if log:
+            with open(log, "a") as handle:
+                handle.write(json.dumps({"label": label, "seconds": round(time.monotonic() - started, 1)}) + "\n")
 
 
 def contract_types() -> dict[str, dict[str, str]]:
@@ -86,27 +126,61 @@ def marts_only_file(built: Path, target: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def build_project(raw_dir: Path, work_dir: Path, **dbt_vars: object) -> Build:
+def build_project(raw_dir: Path, work_dir: Path, unit_tests: bool = False, **dbt_vars: object) -> Build:
     database = work_dir / "warehouse.duckdb"
     env = {
         **os.environ,
         "CUSTOMER_LEVELS_DB": str(database),
         "DBT_PROFILES_DIR": str(REPO_ROOT),
     }
+    if unit_tests:
+        env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
     command = [
         str(Path(sys.executable).with_name("dbt")), "build",
         "--vars", json.dumps({"raw_data_dir": str(raw_dir), **dbt_vars}),
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
     ]
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    with timed_build(f"dbt build {work_dir.name} {json.dumps(dbt_vars) if dbt_vars else ''}".strip()):
+        result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
     return Build(database=database, result=result)
 
 
-def build_fixture(name: str, tmp_path_factory: pytest.TempPathFactory, **dbt_vars: object) -> Build:
+def build_fixture(name: str, tmp_path_factory: pytest.TempPathFactory, unit_tests: bool = False,
+                  **dbt_vars: object) -> Build:
     work_dir = tmp_path_factory.mktemp(name)
     raw_dir = write_raw_store(FIXTURES / name, work_dir / "raw")
-    build = build_project(raw_dir, work_dir, **dbt_vars)
+    build = build_project(raw_dir, work_dir, unit_tests=unit_tests, **dbt_vars)
+    assert build.result.returncode == 0, build.output[-5000:]
+    return build
+
+
+def shared_across_workers(name: str, tmp_path_factory: pytest.TempPathFactory, make: Callable[[Path], Build]) -> Build:
+    """Build once per test run, whichever xdist worker asks first; the others wait and read the same file.
+
+    The builds it shares are only read by the tests (read-only connections, copies)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    work_dir = root / f"shared_{name}"
+    done = work_dir / "build.json"
+    with open(root / f"shared_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            work_dir.mkdir(exist_ok=True)
+            build = make(work_dir)
+            done.write_text(json.dumps({"stdout": build.result.stdout, "stderr": build.result.stderr,
+                                        "returncode": build.result.returncode}))
+    recorded = json.loads(done.read_text())
+    result = subprocess.CompletedProcess([], recorded["returncode"], recorded["stdout"], recorded["stderr"])
+    return Build(database=work_dir / "warehouse.duckdb", result=result)
+
+
+def shared_fixture_build(name: str, tmp_path_factory: pytest.TempPathFactory, unit_tests: bool = False) -> Build:
+    """build_fixture, once per run for every worker (fixtures several modules read)."""
+    def make(work_dir: Path) -> Build:
+        return build_project(write_raw_store(FIXTURES / name, work_dir / "raw"), work_dir, unit_tests=unit_tests)
+    build = shared_across_workers(name, tmp_path_factory, make)
     assert build.result.returncode == 0, build.output[-5000:]
     return build
 
@@ -114,10 +188,18 @@ def build_fixture(name: str, tmp_path_factory: pytest.TempPathFactory, **dbt_var
 @pytest.fixture(scope="session")
 def orders_only(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """A store that exports only orders/ (fixtures/orders_only), shared by several test modules."""
-    return build_fixture("orders_only", tmp_path_factory)
+    return shared_fixture_build("orders_only", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def marts_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The three-month hand-worked store (fixtures/marts_store), shared by several test modules."""
-    return build_fixture("marts_store", tmp_path_factory)
+    """The three-month hand-worked store (fixtures/marts_store), shared by several test modules.
+
+    The one build that also runs dbt's unit tests (test_marts.py checks every one ran and passed)."""
+    return shared_fixture_build("marts_store", tmp_path_factory, unit_tests=True)
+
+
+@pytest.fixture(scope="session")
+def duplicate_delivery(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Five days of January 2025 delivered twice over (fixtures/duplicate_delivery), shared by modules."""
+    return shared_fixture_build("duplicate_delivery", tmp_path_factory)

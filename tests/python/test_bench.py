@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, timed_build
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from bench import PEOPLE_FLOOR_SQL  # noqa: E402
@@ -22,11 +22,12 @@ MEASURE = {"wall_s", "cpu_s", "peak_rss_mb"}
 @pytest.fixture(scope="module")
 def benched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     bench_dir = tmp_path_factory.mktemp("bench")
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "bench.py"), "--scales", "3k", "--runs", "1", "--no-docs",
-         "--bench-dir", str(bench_dir)],
-        capture_output=True, text=True, check=False,
-    )
+    with timed_build("bench.py 3k (generate, floor, empty, full and incremental builds)"):
+        result = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "scripts" / "bench.py"), "--scales", "3k", "--runs", "1", "--no-docs",
+             "--bench-dir", str(bench_dir)],
+            capture_output=True, text=True, check=False,
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| events |" in result.stdout  # the Markdown table
     (written,) = (bench_dir / "results").glob("*-3000.json")

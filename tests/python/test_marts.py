@@ -18,11 +18,13 @@ post_purchase_sequence (stage 4 from 2025-03-01); nothing on stage 5.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+import yaml
 
-from conftest import Build
+from conftest import REPO_ROOT, Build
 
 JAN, FEB, MAR = dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)
 
@@ -161,6 +163,16 @@ def test_reconciliation_tests_ran_and_passed(store: Build) -> None:
     for test in ("assert_cohort_ltv_reconciles_with_valid_orders", "assert_level_distribution_matches_history",
                  "assert_stage_funnel_matches_level_history", "assert_one_weakest_stage_per_month"):
         assert f"PASS {test}" in store.output
+
+
+def test_every_dbt_unit_test_ran_and_passed(store: Build) -> None:
+    """The other builds leave dbt's unit tests out (conftest.py); this one runs each declared in YAML."""
+    declared = {test["name"] for path in (REPO_ROOT / "models").rglob("*.yml")
+                for test in (yaml.safe_load(path.read_text()) or {}).get("unit_tests", [])}
+    run_results = json.loads((store.database.parent / "target" / "run_results.json").read_text())
+    passed = {result["unique_id"].split(".")[-1] for result in run_results["results"]
+              if result["unique_id"].startswith("unit_test.") and result["status"] == "pass"}
+    assert len(declared) >= 10 and passed == declared
 
 
 def test_orders_only_store_fills_buyer_stages_and_ltv(orders_only: Build) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, Build, build_fixture, build_project
+from conftest import REPO_ROOT, Build, build_fixture, build_project, timed_build
 
 SCRIPTS = REPO_ROOT / "scripts"
 sys.path.insert(0, str(SCRIPTS))
@@ -102,9 +102,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def build_with_wrapper(raw_dir: Path, work_dir: Path) -> subprocess.CompletedProcess[str]:
     work_dir.mkdir(parents=True, exist_ok=True)
-    return run_script("build.py", "--raw-dir", str(raw_dir), env={
-        "CUSTOMER_LEVELS_DB": str(work_dir / "warehouse.duckdb"), "DBT_TARGET_PATH": str(work_dir / "target"),
-        "DBT_LOG_PATH": str(work_dir / "logs")})
+    with timed_build(f"build.py {raw_dir.name}"):
+        return run_script("build.py", "--raw-dir", str(raw_dir), env={
+            "CUSTOMER_LEVELS_DB": str(work_dir / "warehouse.duckdb"), "DBT_TARGET_PATH": str(work_dir / "target"),
+            "DBT_LOG_PATH": str(work_dir / "logs")})
 
 
 def test_faulty_store_gives_the_same_marts_as_the_clean_one(generated: Path) -> None:

@@ -39,8 +39,8 @@ def test_absent_sources_are_empty_tables(orders_only: Build) -> None:
 
 
 @pytest.fixture(scope="module")
-def duplicates(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    return build_fixture("duplicate_delivery", tmp_path_factory)
+def duplicates(duplicate_delivery: Build) -> Build:
+    return duplicate_delivery
 
 
 def test_duplicate_deliveries_keep_the_first_loaded(duplicates: Build) -> None:

@@ -14,9 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, write_raw_store
+from conftest import FIXTURES, REPO_ROOT, timed_build, write_raw_store
 
 REFRESH = REPO_ROOT / "scripts" / "refresh.py"
+# The oldest DuckDB the served file promises to open (docs/refresh-and-serving.md), in its own environment
+# (requirements-reader.lock, installed by `make test`): BI tools bundle DuckDB 1.x.
+READER_PYTHON = Path(os.environ.get("CUSTOMER_LEVELS_READER_PYTHON", REPO_ROOT / ".venv-reader" / "bin" / "python"))
 NEW_ORDER = "oZ1,cZ,,2025-03-30 10:00:00,USD,12.00,completed,2025-03-30 11:00:00\n"
 
 
@@ -24,8 +27,10 @@ def refresh(work: Path, raw: Path, *dbt_vars: str) -> subprocess.CompletedProces
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "working.duckdb"), "DBT_TARGET_PATH": str(work / "target"),
            "DBT_LOG_PATH": str(work / "dbt_logs")}
     var_args = [arg for item in dbt_vars for arg in ("--var", item)]
-    return subprocess.run([sys.executable, str(REFRESH), "--raw-dir", str(raw), "--served", str(work / "serving.duckdb"),
-                           *var_args], capture_output=True, text=True, env=env, check=False)
+    with timed_build(f"refresh.py {work.name} {raw.name} {' '.join(dbt_vars)}".strip()):
+        return subprocess.run([sys.executable, str(REFRESH), "--raw-dir", str(raw), "--served",
+                               str(work / "serving.duckdb"), *var_args], capture_output=True, text=True, env=env,
+                              check=False)
 
 
 def store_with(tmp: Path, name: str, extra_orders: str = "") -> Path:
@@ -59,6 +64,41 @@ def test_publish_writes_served_file_exports_and_run_record(published: Path) -> N
         "mart_cohort_ltv_forecast", "fct_audience_membership", "mart_audience_sizes"))
     log_line = json.loads((published / "logs" / "refresh_runs.jsonl").read_text().splitlines()[-1])
     assert log_line["status"] == "published" and log_line["mart_rows"]["dim_people"] == 8
+
+
+OLD_READER = textwrap.dedent("""
+    import json, sys, duckdb
+    served, out = sys.argv[1], sys.argv[2]
+    with duckdb.connect(served, read_only=True) as c:
+        marts = [r[0] for r in c.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        for mart in marts:
+            c.execute(f"copy (select * from marts.{mart}) to '{out}/{mart}.parquet' (format parquet)")
+    print(json.dumps({"version": duckdb.__version__, "marts": marts}))
+""")
+
+
+def test_served_file_opens_in_the_oldest_supported_duckdb(published: Path, tmp_path: Path) -> None:
+    """DuckDB 1.0.0 opens the served file read-only and reads every mart, value for value."""
+    assert READER_PYTHON.exists(), f"{READER_PYTHON} missing: `make test` installs .venv-reader"
+    served = published / "serving.duckdb"
+    result = subprocess.run([str(READER_PYTHON), "-c", OLD_READER, str(served), str(tmp_path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout)
+    assert seen["version"] == "1.0.0"
+    assert sorted(seen["marts"]) == sorted(p.stem for p in (published / "exports" / "marts").iterdir())
+    with duckdb.connect(str(served), read_only=True) as connection:
+        for mart in seen["marts"]:
+            rows = connection.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+            assert connection.execute(f"select count(*) from read_parquet('{tmp_path}/{mart}.parquet')"
+                                      ).fetchone()[0] == rows, mart
+            differences = connection.execute(
+                f"select count(*) from ((select * from marts.{mart} except all "
+                f"select * from read_parquet('{tmp_path}/{mart}.parquet')) union all "
+                f"(select * from read_parquet('{tmp_path}/{mart}.parquet') except all "
+                f"select * from marts.{mart}))").fetchone()[0]
+            assert differences == 0, mart
 
 
 def test_failed_audit_leaves_served_marts_untouched(published: Path, tmp_path: Path) -> None:

@@ -107,12 +107,9 @@ def test_empty_store_says_what_is_missing(browser, tmp_path: Path) -> None:
     assert "No one to reach yet: the store has no data." in missing
 
 
-def test_one_month_store_says_there_is_no_complete_month(browser, tmp_path_factory: pytest.TempPathFactory,
+def test_one_month_store_says_there_is_no_complete_month(browser, duplicate_delivery: Build,
                                                          tmp_path: Path) -> None:
-    from conftest import build_fixture
-
-    build = build_fixture("duplicate_delivery", tmp_path_factory)  # five days of January 2025
-    page = render(build, tmp_path / "one_month.html")
+    page = render(duplicate_delivery, tmp_path / "one_month.html")  # five days of January 2025
     console = open_page(browser, page, "report_one_month.png")
     assert [entry for entry in console if entry["level"] == "SEVERE"] == []
     assert browser.find_element(By.CSS_SELECTOR, "#funnel .missing").text == "No complete month to show yet."

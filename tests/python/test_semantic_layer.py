@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -23,12 +24,16 @@ def mf(build: Build, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def parsed(marts_store: Build) -> Build:
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "CUSTOMER_LEVELS_DB": str(marts_store.database)}
+def parsed(marts_store: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    # MetricFlow opens the warehouse read-write, which would lock out the other modules reading the
+    # shared marts_store build: it gets its own copy.
+    database = tmp_path_factory.mktemp("semantic") / "warehouse.duckdb"
+    shutil.copy(marts_store.database, database)
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT), "CUSTOMER_LEVELS_DB": str(database)}
     result = subprocess.run([str(BIN / "dbt"), "parse"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout[-2000:]
-    return marts_store
+    return Build(database=database, result=marts_store.result)
 
 
 def query(build: Build, tmp_path: Path, *args: str) -> list[dict[str, str]]:
