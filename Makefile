@@ -13,7 +13,7 @@ FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
 export CUSTOMER_LEVELS_DB ?= $(CURDIR)/warehouse.duckdb
 
-.PHONY: run refresh next-day audiences report metrics bench test test-spark lint lint-spark lock-spark build browser demo-data lock clean help
+.PHONY: run refresh next-day audiences report metrics docs bench test test-spark lint lint-spark lock-spark build browser demo-data lock clean help
 # apt-get needs root; elsewhere use sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -66,6 +66,14 @@ metrics: $(BIN)/.installed  ## Semantic layer example: stage conversion rate by 
 	$(BIN)/dbt parse --quiet
 	$(BIN)/mf query --metrics stage_conversion_rate --group-by metric_time__month,stage_month__stage \
 	  --order metric_time__month,stage_month__stage
+
+# dbt's docs site as one self-contained page (manifest and catalog inlined), so it opens from a file
+# URL; dbt's other index.html fetches manifest.json, which browsers refuse over file://. No build
+# needed: without one the catalog holds only the raw views (no database types or row counts).
+docs: $(BIN)/.installed  ## dbt's docs site (models, columns, lineage) for offline reading: target/docs_site/index.html.
+	$(BIN)/dbt docs generate --static --target-path target/docs_site --vars '{raw_data_dir: "$(RAW_DIR)"}'
+	mv target/docs_site/static_index.html target/docs_site/index.html
+	@echo "docs: open $(CURDIR)/target/docs_site/index.html"
 
 bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M), update docs/benchmarks.md.
 	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),$(SCALE),1M)
