@@ -1,7 +1,7 @@
 """The Great Expectations suites of customer_levels, kept in the repo as code.
 
 Each suite validates one pandas frame read with DuckDB (GX's SQL datasource returns nothing over
-duckdb-engine, see README: data quality). Every expectation's meta says its severity:
+duckdb-engine, see docs/data-quality.md). Every expectation's meta says its severity:
   fatal   - stops the run (file- and table-level problems, anything wrong in a mart);
   warning - the offending rows are quarantined by dbt staging (meta.quarantine_reason) and the
             run goes on.

@@ -1,5 +1,5 @@
 {#-
-    DuckDB settings from the environment (README: Environment), applied to the whole database at the
+    DuckDB settings from the environment (docs/configuration.md: Environment), applied to the whole database at the
     start of every run; an unset variable keeps DuckDB's default. memory_limit lives in profiles.yml
     (it has a project default). Other engines: nothing to do.
 -#}

@@ -1,5 +1,5 @@
 {#-
-    Raw data is Parquet under var('raw_data_dir'), one sub-directory per source (README: raw contract).
+    Raw data is Parquet under var('raw_data_dir'), one sub-directory per source (docs/sources.md).
     Before anything runs, every source table declared with meta.raw_dir becomes a view in its
     source schema, so models read raw data only through source(). The view has exactly the contract
     columns (extra file columns are ignored, absent nullable columns are typed nulls) plus the file
@@ -75,7 +75,7 @@
                 {{ exceptions.raise_compiler_error(
                     "Raw source '" ~ source.source_name ~ "." ~ source.name ~ "' (" ~ directory ~ "/, "
                     ~ file_count ~ " Parquet files): required column(s) missing from every file: "
-                    ~ (missing_required | join(', ')) ~ ". See README: raw-data contract.") }}
+                    ~ (missing_required | join(', ')) ~ ". See docs/sources.md (the raw-data contract).") }}
             {% endif %}
             {% set body %}
                 select
@@ -129,7 +129,7 @@
                 {{ exceptions.raise_compiler_error(
                     "Raw source '" ~ source.source_name ~ "." ~ source.name ~ "' (" ~ directory
                     ~ "/): required column(s) missing from every file: "
-                    ~ (missing_required | join(', ')) ~ ". See README: raw-data contract.") }}
+                    ~ (missing_required | join(', ')) ~ ". See docs/sources.md (the raw-data contract).") }}
             {% endif %}
         {% endif %}
         {% set body %}

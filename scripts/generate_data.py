@@ -1,4 +1,4 @@
-"""Generate a believable, deterministic demo store in the raw-data contract (README: raw contract).
+"""Generate a believable, deterministic demo store in the raw-data contract (docs/sources.md).
 
 Visitors arrive from paid channels, organic search or directly, come back a few times, a few per
 cent sign up to e-mail, some buy, a minority buy again with decaying frequency and a few fans buy

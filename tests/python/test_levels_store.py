@@ -1,4 +1,4 @@
-"""A dozen hand-worked people: every person's level, history and facts (README: levels)."""
+"""A dozen hand-worked people: every person's level, history and facts (docs/levels-and-marts.md)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ the same vars - once by the default DuckDB target, once by the spark target into
 warehouse - and each published mart is compared row for row on its key: money to the cent
 (decimal(18,2) on both engines), rates and probabilities to 1e-9. The predicted-value models are
 dbt Python models, which Spark's session method cannot run: both builds leave them out
-(clv_predictions_enabled = false), so their marts are not compared (README: Running on Spark).
+(clv_predictions_enabled = false), so their marts are not compared (docs/spark.md).
 
 Spark's fixed cost per build is minutes, so the comparison runs on one combined store: every
 hand-worked fixture store below (its ids, e-mails and campaigns prefixed with the store's name, so

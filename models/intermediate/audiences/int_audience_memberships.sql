@@ -5,7 +5,7 @@
 -- shares: stage, level and lift.
 -- The rules are listed here, not read from the seed, because refs must be known when dbt parses
 -- (docs/decisions.md); the test every_audience_has_a_rule fails while a seed row has no rule in
--- this list. Adding an audience: README, Adding an audience.
+-- this list. Adding an audience: docs/audiences.md, Adding an audience.
 {%- set audience_rules = [
     'browse_abandoners',
     'cart_abandoners',
