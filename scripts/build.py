@@ -6,7 +6,9 @@ warehouse is left as it was.
 
 dbt reports only a count for a failed test. Tests configured with store_failures (the fx-rate
 check, for instance) keep their rows, and this wrapper prints the first of them, so the message
-names the currency and month (or whatever the test returns) rather than "Got 48 results".
+names the currency and month (or whatever the test returns) rather than "Got 48 results". Rows of
+warn-severity tests that store them (an ad channel missing from seeds/marketing_channels.csv) are
+printed as warnings: the build goes on and its exit code stays dbt's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -92,21 +95,37 @@ def run_dbt(command: list[str]) -> int:
     return subprocess.run([str(dbt), *command], cwd=REPO_ROOT, env=env, check=False).returncode
 
 
-def stored_failures(target_dir: Path) -> list[tuple[str, str]]:
-    """(test name, relation) of every failed test whose rows dbt stored."""
+FAILED_STATUSES = ("fail", "error")
+WARNED_STATUS = "warn"
+
+
+def stored_test_results(target_dir: Path, statuses: tuple[str, ...], since: float = 0.0) -> list[tuple[str, str]]:
+    """(test name, relation) of every test with one of `statuses` whose rows dbt stored, from a
+    run_results.json written at or after `since` (epoch seconds)."""
     results_file = target_dir / "run_results.json"
-    if not results_file.exists():
+    if not results_file.exists() or results_file.stat().st_mtime < since:
         return []
     results = json.loads(results_file.read_text())["results"]
     return [
         (result["unique_id"].split(".")[2], result["relation_name"])
         for result in results
-        if result["status"] in ("fail", "error") and result.get("relation_name")
+        if result["status"] in statuses and result.get("relation_name")
         and result["unique_id"].startswith("test.")
     ]
 
 
-def describe_failures(database: Path, failures: list[tuple[str, str]], limit: int = 10) -> list[str]:
+def stored_failures(target_dir: Path, since: float = 0.0) -> list[tuple[str, str]]:
+    """(test name, relation) of every failed test whose rows dbt stored."""
+    return stored_test_results(target_dir, FAILED_STATUSES, since)
+
+
+def stored_warnings(target_dir: Path, since: float = 0.0) -> list[tuple[str, str]]:
+    """(test name, relation) of every warn-severity test that found rows and stored them."""
+    return stored_test_results(target_dir, (WARNED_STATUS,), since)
+
+
+def describe_failures(database: Path, failures: list[tuple[str, str]], limit: int = 10,
+                      prefix: str = "") -> list[str]:
     lines: list[str] = []
     with duckdb.connect(str(database), read_only=True) as connection:
         for test_name, relation in failures:
@@ -116,9 +135,30 @@ def describe_failures(database: Path, failures: list[tuple[str, str]], limit: in
                 lines.append(f"{test_name}: no stored rows ({error})")
                 continue
             columns = [column[0] for column in cursor.description]
-            lines.append(f"{test_name} found:")
+            lines.append(f"{prefix}{test_name} found:")
             lines.extend("  " + ", ".join(f"{c}={v}" for c, v in zip(columns, row)) for row in cursor.fetchall())
+            total = connection.execute(f"select count(*) from {relation}").fetchone()[0]
+            if total > limit:
+                lines.append(f"  ... and {total - limit} more: select * from {relation}")
     return lines
+
+
+def target_path() -> Path:
+    """dbt's target directory ($DBT_TARGET_PATH, relative to the project), where run_results.json is."""
+    target_dir = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
+    return target_dir if target_dir.is_absolute() else REPO_ROOT / target_dir
+
+
+def log_stored_rows(database: Path, target_dir: Path, since: float = 0.0) -> None:
+    """Print the stored rows of failed tests as errors and of warn-severity tests as warnings, from
+    run_results.json if written at or after `since` (a run that crashed leaves an older one)."""
+    if not database.exists():
+        return
+    for line in describe_failures(database, stored_failures(target_dir, since)):
+        log.error(line)
+    warnings = describe_failures(database, stored_warnings(target_dir, since), prefix="warning (the build goes on): ")
+    for line in warnings:
+        log.warning(line)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -164,13 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         if reason is not None:
             log.warning("%s: full refresh", reason)
             dbt_args.append("--full-refresh")
+    started = time.time() - 1.0  # a second's slack for file systems with coarse timestamps
     code = run_dbt(["build", "--vars", dbt_vars(args.raw_dir, extra), *dbt_args])
+    log_stored_rows(warehouse_path(), target_path(), since=started)
     if code != 0:
-        target_dir = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
-        failures = stored_failures(target_dir if target_dir.is_absolute() else REPO_ROOT / target_dir)
-        if failures and warehouse_path().exists():
-            for line in describe_failures(warehouse_path(), failures):
-                log.error(line)
         log.error("dbt build failed (exit %s): see the errors above", code)
     return code
 

@@ -1,6 +1,7 @@
 """Write reports/customer_levels.html: one self-contained page (Plotly inlined, no network) showing
 the six levels, the funnel against its targets with the weakest stage, how fast people move, the
-marketing-methods sheet with its gaps, and cohort LTV. Reads only the marts."""
+marketing-methods sheet with its gaps, and cohort LTV; above them, the ad channels to add to
+seeds/marketing_channels.csv, if any. Reads only the marts."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import published_or_working_database  # noqa: E402
+from summary import unmapped_channels, unmapped_channels_notice  # noqa: E402
 
 log = logging.getLogger("report")
 
@@ -265,10 +267,12 @@ section {{ margin: 2rem 0; }} h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.25r
 table {{ border-collapse: collapse; width: 100%; font-size: .9rem; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; }}
 tr.gap td {{ background: #fdecea; }} table.numbers {{ max-width: 420px; }}
+.notice {{ padding: .6rem 1rem; background: #fff4e5; border-left: 4px solid #e08a00; }}
 .plotly-graph-div {{ width: 100% !important; }}
 </style></head><body>
 <h1>Customer levels</h1>
 <p>As of {as_of}. Source: {source}. Generated {generated} UTC.</p>
+{notices}
 {sections}
 <script>
 // fit every chart to the screen it is opened on (a phone is narrower than Plotly's default)
@@ -289,11 +293,14 @@ def render(database: Path) -> str:
         sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
                     speed_section(connection, charts, month), marketing_section(connection, charts, month),
                     cohort_section(connection, charts), audiences_section(connection)]
+        channels_notice = unmapped_channels_notice(unmapped_channels(connection))
+    notices = (f'<p class="notice" id="unmapped-channels">{html.escape(channels_notice)}</p>'
+               if channels_notice else "")
     body = "\n".join(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>'
                      f'<p class="reading">{html.escape(s.reading)}</p>{s.body}</section>' for s in sections)
     return PAGE.format(as_of=as_of or "n/a (no data)", source=html.escape(database.name),
                        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
-                       sections=body, weakest=WEAKEST_COLOUR)
+                       notices=notices, sections=body, weakest=WEAKEST_COLOUR)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 """Print a short summary of the built warehouse: people per level, the as-of date, the weakest stage,
-the buyers slipping away and quarantined rows."""
+the ad channels missing from seeds/marketing_channels.csv, the buyers slipping away and quarantined rows."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import warehouse_path  # noqa: E402
 
 log = logging.getLogger("summary")
+
+# The stage 1 marketing types of seeds/marketing_channels.csv, as macros/stage_one_marketing_types.sql
+# lists them: readers of the served file have only the marts, not the macro.
+STAGE_ONE_MARKETING_TYPES = ("shine_a_light", "target_customers", "get_found")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,36 @@ def weakest_stage_of_latest_complete_month(connection: duckdb.DuckDBPyConnection
         """
     ).fetchone()
     return WeakestStage(str(row[0]), *row[1:]) if row else None
+
+
+def has_column(connection: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = table.split(".")
+    return connection.execute(
+        "select count(*) from information_schema.columns where table_schema = ? and table_name = ? "
+        "and column_name = ?", [schema, name, column]).fetchone()[0] > 0
+
+
+def unmapped_channels(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Ad channels of any month that seeds/marketing_channels.csv does not list (mart_stage_focus)."""
+    if not has_column(connection, "marts.mart_stage_focus", "unmapped_channels"):
+        log.info("marts.mart_stage_focus has no unmapped_channels column: built by an earlier version")
+        return []
+    lists = connection.execute(
+        "select distinct unmapped_channels from marts.mart_stage_focus where unmapped_channels is not null"
+    ).fetchall()
+    return sorted({channel.strip() for (text,) in lists for channel in text.split(",")})
+
+
+def unmapped_channels_notice(channels: list[str]) -> str | None:
+    """What to add to the seed for `channels`, or None when every channel is mapped."""
+    if not channels:
+        return None
+    return (
+        f"Ad channels not in seeds/marketing_channels.csv: {', '.join(channels)}. "
+        f"Add a row per channel: channel,stage,marketing_type "
+        f"(stage 1 types: {', '.join(STAGE_ONE_MARKETING_TYPES)}). "
+        "Until then their spend and reach count on stage 1 as unmapped."
+    )
 
 
 def predictions_line(connection: duckdb.DuckDBPyConnection) -> str:
@@ -97,6 +131,7 @@ def format_summary(database: Path) -> str:
         weakest = weakest_stage_of_latest_complete_month(connection)
         quarantined = quarantine_counts(connection)
         predictions = predictions_line(connection)
+        channels_notice = unmapped_channels_notice(unmapped_channels(connection))
     lines = [f"customer_levels: {database}", f"as-of date: {as_of}", "", "level  name               people"]
     for number, name, people, audience in levels:
         if number == 1:
@@ -113,6 +148,8 @@ def format_summary(database: Path) -> str:
             f"weakest stage in {weakest.month[:7]}: stage {weakest.stage} {weakest.stage_name} "
             f"({weakest.conversion_rate:.1%} against a target of {weakest.target_conversion_rate:.1%}){gap}"
         )
+    if channels_notice is not None:
+        lines += ["", channels_notice]
     lines += ["", predictions, ""]
     if quarantined:
         lines.append("quarantined raw rows (audit.quarantine):")

@@ -1,5 +1,7 @@
--- Names each currency and month with orders or ad spend but no rate into the reporting currency.
--- Fix: add the rows to seeds/fx_rates.csv (or set var reporting_currency to one the seed covers).
+-- Names each currency and month with orders or ad spend but no rate into the reporting currency,
+-- and the seeds/fx_rates.csv row to add (month,currency,reporting_currency,rate: fill in the rate),
+-- or set var reporting_currency to one the seed covers. A failure: without the rate every money
+-- number of that month would be wrong.
 {{ config(store_failures=true) }}
 
 with
@@ -34,7 +36,13 @@ final as (
         month,
         '{{ var("reporting_currency") }}' as reporting_currency,
         found_in,
-        count(*) as rows_without_rate
+        count(*) as rows_without_rate,
+        {{ dbt.concat([
+            'cast(month as ' ~ dbt.type_string() ~ ')',
+            "','",
+            'currency',
+            "'," ~ var('reporting_currency') ~ ",<rate>'",
+        ]) }} as seed_row_to_add
     from missing_rates
     group by currency, month, found_in
 )

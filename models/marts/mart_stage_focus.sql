@@ -1,6 +1,8 @@
 -- Where to work first: each stage's conversion against its target, the weakest stage of the
 -- month, and the marketing methods and paid channels active on each stage (a stage with none is
--- a gap). Grain: month x stage.
+-- a gap). Channels missing from seed marketing_channels count on stage 1 (int_ad_spend_converted)
+-- and are named in unmapped_channels, so readers of the served marts know which seed rows to add.
+-- Grain: month x stage.
 with
 
 funnel as (
@@ -17,10 +19,6 @@ stage_targets as (
 
 marketing_methods as (
     select * from {{ ref('marketing_methods') }}
-),
-
-marketing_channels as (
-    select * from {{ ref('marketing_channels') }}
 ),
 
 ad_spend as (
@@ -45,18 +43,17 @@ methods_active as (
 
 channel_spend as (
     select
-        ad_spend.spend_month as month,
-        marketing_channels.stage,
-        ad_spend.channel,
-        sum(ad_spend.spend_reporting) as spend
+        spend_month as month,
+        marketing_stage as stage,
+        channel,
+        is_mapped_channel,
+        sum(spend_reporting) as spend
     from ad_spend
-    inner join marketing_channels
-        on ad_spend.channel = marketing_channels.channel
-    group by ad_spend.spend_month, marketing_channels.stage, ad_spend.channel
-    having sum(ad_spend.spend_reporting) > 0
+    group by spend_month, marketing_stage, channel, is_mapped_channel
 ),
 
 channels_active as (
+    -- a channel counts in a month when it spent in it
     select
         month,
         stage,
@@ -64,6 +61,18 @@ channels_active as (
         {{ sorted_list('channel', ', ') }} as paid_channels,
         sum(spend) as paid_spend
     from channel_spend
+    where spend > 0
+    group by month, stage
+),
+
+channels_unmapped as (
+    -- every unmapped channel with spend rows, spent or not: its reach counts and the seed lacks it
+    select
+        month,
+        stage,
+        {{ sorted_list('channel', ', ') }} as unmapped_channels
+    from channel_spend
+    where not is_mapped_channel
     group by month, stage
 ),
 
@@ -118,7 +127,8 @@ final as (
         cast(coalesce(channels_active.paid_channel_count, 0) as integer) as paid_channel_count,
         channels_active.paid_channels,
         cast(coalesce(channels_active.paid_spend, 0) as decimal(18, 2)) as paid_spend,
-        (methods_active.stage is null and channels_active.stage is null) as has_no_marketing
+        (methods_active.stage is null and channels_active.stage is null) as has_no_marketing,
+        channels_unmapped.unmapped_channels
     from ranked
     left join methods_active
         on
@@ -128,6 +138,10 @@ final as (
         on
             ranked.month = channels_active.month
             and ranked.stage = channels_active.stage
+    left join channels_unmapped
+        on
+            ranked.month = channels_unmapped.month
+            and ranked.stage = channels_unmapped.stage
 )
 
 select * from final

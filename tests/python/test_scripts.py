@@ -90,6 +90,8 @@ def test_build_names_currency_and_month_without_fx_rate(tmp_path: Path) -> None:
     # orders in Mar 2025 (o4a, o5b, o8b).
     assert "currency=EUR, month=2025-02-01, reporting_currency=GBP, found_in=orders, rows_without_rate=1" in result.stderr
     assert "currency=USD, month=2025-03-01, reporting_currency=GBP, found_in=orders, rows_without_rate=3" in result.stderr
+    # and the seeds/fx_rates.csv row to add (month,currency,reporting_currency,rate)
+    assert "rows_without_rate=1, seed_row_to_add=2025-02-01,EUR,GBP,<rate>" in result.stderr
 
 
 def test_generator_appends_the_next_day(demo_store: Path, tmp_path: Path) -> None:
