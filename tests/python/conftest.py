@@ -200,6 +200,31 @@ def marts_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 @pytest.fixture(scope="session")
+def levels_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The dozen hand-worked people (fixtures/levels_store), built through scripts/build.py, whose
+    output (dbt's, then the rows of warning tests) test_levels_store.py and test_report.py read."""
+    def make(work_dir: Path) -> Build:
+        raw_dir = write_raw_store(FIXTURES / "levels_store", work_dir / "raw")
+        env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work_dir / "warehouse.duckdb"),
+               "DBT_TARGET_PATH": str(work_dir / "target"), "DBT_LOG_PATH": str(work_dir / "logs")}
+        with timed_build("build.py levels_store"):
+            result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build.py"), "--raw-dir", str(raw_dir)],
+                                    cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+        return Build(database=work_dir / "warehouse.duckdb", result=result)
+    build = shared_across_workers("levels_store", tmp_path_factory, make)
+    assert build.result.returncode == 0, build.output[-5000:]
+    return build
+
+
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """A raw directory that does not exist: every source an empty table (test_raw_contract.py, test_report.py)."""
+    def make(work_dir: Path) -> Build:
+        return build_project(work_dir / "no_such_dir", work_dir)
+    return shared_across_workers("empty_store", tmp_path_factory, make)
+
+
+@pytest.fixture(scope="session")
 def duplicate_delivery(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Five days of January 2025 delivered twice over (fixtures/duplicate_delivery), shared by modules."""
     return shared_fixture_build("duplicate_delivery", tmp_path_factory)

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, Build, build_fixture
+from conftest import REPO_ROOT, Build
 
 D = dt.date
 
@@ -83,8 +83,8 @@ EXPECTED_FACTS = {
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    return build_fixture("levels_store", tmp_path_factory)
+def store(levels_store: Build) -> Build:
+    return levels_store
 
 
 def test_as_of_date_is_latest_activity(store: Build) -> None:
@@ -157,7 +157,7 @@ UNMAPPED_NOTICE = ("Ad channels not in seeds/marketing_channels.csv: facebook. A
 
 
 def test_unmapped_channel_warns_and_the_build_goes_on(store: Build) -> None:
-    # build_fixture asserted exit code 0; dbt names the warning test
+    # the levels_store fixture asserted exit code 0; dbt names the warning test
     assert "in test assert_every_ad_channel_is_in_marketing_channels" in store.output
     assert "configured to warn" in store.output
     # one row per channel: both spend rows (the second delivered as `Facebook`), 12.50 + 7.50 USD

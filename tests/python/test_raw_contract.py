@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import FIXTURES, Build, build_fixture, build_project, write_raw_store
+from conftest import FIXTURES, Build, build_project, write_raw_store
 
 D = dt.date
 
@@ -66,9 +66,8 @@ def test_missing_required_column_stops_with_a_clear_message(tmp_path_factory: py
     assert "required column(s) missing from every file: amount" in build.output
 
 
-def test_empty_raw_directory_builds_an_empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> None:
-    work_dir = tmp_path_factory.mktemp("empty")
-    build = build_project(work_dir / "no_such_dir", work_dir)
+def test_empty_raw_directory_builds_an_empty_warehouse(empty_store: Build) -> None:
+    build = empty_store
     assert build.result.returncode == 0, build.output[-3000:]
     assert build.scalar("select count(*) from marts.dim_people") == 0
     assert build.scalar("select count(*) from marts.fct_level_history") == 0

@@ -137,13 +137,19 @@ def test_second_refresh_exits_while_the_lock_is_held(published: Path) -> None:
         (published / "serving.duckdb.lock").unlink(missing_ok=True)
 
 
-def test_stale_lock_of_a_dead_process_is_taken_over(published: Path) -> None:
+def test_stale_lock_of_a_dead_process_is_taken_over(published: Path, tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (published / "serving.duckdb.lock").write_text(str(dead.pid))
-    result = refresh(published, published / "raw_v1")
-    assert result.returncode == 0, result.stderr[-2000:]
+    # The run that takes the lock over stops at the raw-file gate, which runs under the lock (a
+    # whole rebuild would show no more about the lock): exit 2 says it got past the lock.
+    raw = tmp_path / "raw"
+    (raw / "orders").mkdir(parents=True)
+    (raw / "orders" / "export.parquet").write_text("order_id,amount\n")
+    result = refresh(published, raw)
+    assert result.returncode == 2, result.stderr[-2000:]
     assert "taking over a stale lock" in result.stderr
+    assert "orders/export.parquet: not a readable Parquet file" in result.stderr
     assert not (published / "serving.duckdb.lock").exists()
 
 
@@ -161,7 +167,7 @@ READER = textwrap.dedent("""
             print(json.dumps({"served": [people, int(orders)], "parquet_people": files}), flush=True)
         except Exception as error:
             print(json.dumps({"error": repr(error)}), flush=True)
-        time.sleep(0.05)
+        time.sleep(0.2)  # often enough to catch the swap, rarely enough to leave the refresh its core
 """)
 
 
@@ -183,42 +189,3 @@ def test_readers_see_old_or_new_marts_never_a_mix(published: Path, tmp_path: Pat
     assert {tuple(o["served"]) for o in observations} == {(8, 8), (9, 9)}
     assert {o["parquet_people"] for o in observations} <= {8, 9}
     assert observations[-1]["served"] == [9, 9] and observations[-1]["parquet_people"] == 9
-
-
-def test_refresh_without_predictions_publishes_the_other_marts(tmp_path: Path) -> None:
-    result = refresh(tmp_path, store_with(tmp_path, "no_clv"), "clv_predictions_enabled=false")
-    assert result.returncode == 0, result.stderr[-3000:]
-    with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as connection:
-        served = {row[0] for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
-    assert "fct_customer_predictions" not in served and "mart_cohort_ltv_forecast" not in served
-    assert {"dim_people", "fct_audience_membership", "mart_cohort_ltv"} <= served
-
-
-def test_refresh_after_a_new_day_stages_only_its_rows(tmp_path: Path) -> None:
-    raw = store_with(tmp_path, "daily")
-    first = refresh(tmp_path, raw)
-    assert first.returncode == 0, first.stderr[-3000:]
-    # The next day lands beside the first files: a new customer's order, a page view of b1 that
-    # happened a week before it was loaded, and oB1 delivered again.
-    day = tmp_path / "day_2"
-    day.mkdir()
-    (day / "orders.csv").write_text(
-        "order_id,customer_id,email,ordered_at,currency,amount,status,loaded_at,_file\n"
-        + NEW_ORDER.replace("\n", ",day-2.parquet\n")
-        + "oB1,cB,,2025-02-03 10:05:00,USD,100.00,completed,2025-03-30 12:00:00,day-2.parquet\n")
-    (day / "events.csv").write_text(
-        "event_id,event_type,anonymous_id,customer_id,email,occurred_at,loaded_at,utm_source,utm_medium,"
-        "utm_campaign,page_path,referrer,_file\n"
-        "b99,page_view,b1,,,2025-03-23 10:00:00,2025-03-30 09:00:00,,,,/about,,day-2.parquet\n")
-    write_raw_store(day, raw)
-    second = refresh(tmp_path, raw)
-    assert second.returncode == 0, second.stderr[-3000:]
-    runs = [json.loads(line) for line in (tmp_path / "logs" / "refresh_runs.jsonl").read_text().splitlines()]
-    assert [run["status"] for run in runs] == ["published", "published"]
-    assert runs[1]["full_refresh"] is False
-    assert runs[1]["rows_staged"] == {"stg_web__events": 1, "stg_shop__orders": 1}
-    assert runs[1]["rows_read"]["orders"] == runs[0]["rows_read"]["orders"] + 2
-    with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as connection:
-        assert connection.execute("select count(*), sum(valid_order_count) from marts.dim_people").fetchall() == [(9, 9)]
-        assert connection.execute("select count(*) from refresh_runs").fetchall() == [(2,)]

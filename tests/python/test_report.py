@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -95,12 +94,9 @@ def test_orders_only_store_renders_without_errors(browser, orders_only: Build, t
         assert browser.find_element(By.ID, section).is_displayed()
 
 
-def test_empty_store_says_what_is_missing(browser, tmp_path: Path) -> None:
-    from conftest import build_project
-
-    build = build_project(tmp_path / "no_raw_data", tmp_path)
-    assert build.result.returncode == 0
-    page = render(build, tmp_path / "empty.html")
+def test_empty_store_says_what_is_missing(browser, empty_store: Build, tmp_path: Path) -> None:
+    assert empty_store.result.returncode == 0, empty_store.output[-3000:]
+    page = render(empty_store, tmp_path / "empty.html")
     console = open_page(browser, page, "report_empty.png")
     assert [entry for entry in console if entry["level"] == "SEVERE"] == []
     missing = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".missing")]
@@ -118,26 +114,21 @@ def test_one_month_store_says_there_is_no_complete_month(browser, duplicate_deli
     assert browser.find_element(By.CSS_SELECTOR, "[data-metric='people-level-5']").text == "1"
 
 
-def test_new_ad_channel_warns_in_the_build_and_is_named_in_the_report(browser, tmp_path: Path) -> None:
+def test_new_ad_channel_warns_in_the_build_and_is_named_in_the_report(browser, levels_store: Build,
+                                                                     tmp_path: Path) -> None:
     """fixtures/levels_store spends on `facebook`, which seeds/marketing_channels.csv lacks
     (tests/python/test_levels_store.py): scripts/build.py prints the stored warning rows and exits 0,
     and the report says, above the sections, which seed row to add."""
-    from conftest import FIXTURES, write_raw_store
     from test_levels_store import UNMAPPED_NOTICE
 
-    raw = write_raw_store(FIXTURES / "levels_store", tmp_path / "raw")
-    database = tmp_path / "w.duckdb"
-    env = {**os.environ, "CUSTOMER_LEVELS_DB": str(database), "DBT_TARGET_PATH": str(tmp_path / "t"),
-           "DBT_LOG_PATH": str(tmp_path / "logs")}
-    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build.py"), "--raw-dir", str(raw)],
-                            capture_output=True, text=True, env=env, check=False)
+    result = levels_store.result  # scripts/build.py's run (conftest.py)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "build: warning (the build goes on): assert_every_ad_channel_is_in_marketing_channels found:" \
         in result.stderr.splitlines()
     assert ("build:   channel=facebook, first_spend_date=2025-03-10, last_spend_date=2025-04-02, spend_rows=2, "
             "spend_reporting=20.00, seed_row_to_add=facebook,1,<shine_a_light|target_customers|get_found>"
             ) in result.stderr.splitlines()
-    page = render(Build(database=database, result=result), tmp_path / "new_channel.html")
+    page = render(levels_store, tmp_path / "new_channel.html")
     console = open_page(browser, page, "report_new_channel.png")
     assert [entry for entry in console if entry["level"] == "SEVERE"] == []
     notice = browser.find_element(By.ID, "unmapped-channels")

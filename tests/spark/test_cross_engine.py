@@ -85,7 +85,7 @@ def build_on_both(raw_dir: Path, work_dir: Path, **dbt_vars: object) -> EngineBu
 
 # The fixture stores in the combined store, each with the vars it is built with in the Python tests
 # (the combined build takes the time zone; as_of_date is the combined store's latest activity).
-FIXTURE_STORES = ("marts_store", "audiences_store", "timezone_store")
+FIXTURE_STORES = ("marts_store", "audiences_store", "timezone_store", "levels_store", "erasure_store", "faults_store")
 COMBINED_VARS = {"store_timezone": "America/Los_Angeles"}
 # Columns naming a person, an order or an ad-spend row: prefixed per fixture store.
 KEY_COLUMNS = ("event_id", "anonymous_id", "customer_id", "email", "order_id", "refund_id", "campaign")
