@@ -56,7 +56,7 @@
             {% endset %}
         {% else %}
             {% set reader %}
-                read_parquet('{{ pattern }}', union_by_name = true, hive_partitioning = true,
+                read_parquet('{{ pattern }}', union_by_name = true, hive_partitioning = false,
                              filename = '_source_file', file_row_number = true)
             {% endset %}
             {% set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list %}

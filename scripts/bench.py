@@ -36,12 +36,12 @@ PEOPLE_FLOOR_SQL = """
 with events as (
     select coalesce(customer_id, anonymous_id) as person, count(*) as events,
            min(occurred_at) as first_at, max(occurred_at) as last_at
-    from read_parquet('{raw}/events/**/*.parquet', hive_partitioning = true)
+    from read_parquet('{raw}/events/**/*.parquet', hive_partitioning = false)
     group by 1
 ),
 orders as (
     select distinct order_id, customer_id, ordered_at, amount, status
-    from read_parquet('{raw}/orders/**/*.parquet', hive_partitioning = true)
+    from read_parquet('{raw}/orders/**/*.parquet', hive_partitioning = false)
 ),
 refunds as (
     select order_id, sum(amount) as refunded

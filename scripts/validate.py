@@ -55,7 +55,7 @@ def raw_views(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> dict[str,
             log.info("raw %s: no files, nothing to validate", directory)
             continue
         pattern = str(raw_dir / directory / "**" / "*.parquet").replace("'", "''")
-        reader = f"read_parquet('{pattern}', union_by_name = true, hive_partitioning = true)"
+        reader = f"read_parquet('{pattern}', union_by_name = true, hive_partitioning = false)"
         present = {row[0].lower() for row in connection.execute(f"describe select * from {reader}").fetchall()}
         columns = [c.name if c.name.lower() in present else f"cast(null as {c.data_type}) as {c.name}"
                    for c in source.columns if c.name.lower() in present or not c.required]

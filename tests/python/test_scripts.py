@@ -32,7 +32,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def read_source(raw: Path, source: str):
-    return duckdb.sql(f"select * from read_parquet('{raw}/{source}/**/*.parquet', hive_partitioning = true)")
+    return duckdb.sql(f"select * from read_parquet('{raw}/{source}/**/*.parquet', hive_partitioning = false)")
 
 
 GENERATED_SOURCES = ("events", "orders", "refunds", "ad_spend")  # erasure_requests is optional
