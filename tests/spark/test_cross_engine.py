@@ -99,7 +99,13 @@ def add_fixture_store(name: str, raw_dir: Path, scratch: Path) -> None:
             files = f"{source_dir}/**/*.parquet"
             columns = [row[0] for row in connection.execute(f"describe select * from read_parquet('{files}')").fetchall()]
             prefixed = ", ".join(f"'{name}_' || {c} as {c}" if c in KEY_COLUMNS else c for c in columns)
-            target = raw_dir / source_dir.name / f"fixture_{name}.parquet"
+            target_dir = raw_dir / source_dir.name
+            # DuckDB reads a directory as all Hive-partitioned or not at all: beside the generator's
+            # partitions, the fixture's file goes into a partition of its own
+            partition_keys = sorted({path.name.split("=")[0] for path in target_dir.glob("*=*") if path.is_dir()})
+            if partition_keys:
+                target_dir = target_dir / f"{partition_keys[0]}=fixture_{name}"
+            target = target_dir / f"fixture_{name}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             connection.execute(f"copy (select {prefixed} from read_parquet('{files}')) to '{target}' (format parquet)")
 
