@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 from decimal import Decimal
 
 import pytest
 
 from conftest import REPO_ROOT, Build, build_fixture
+from person_hashes import email_person
 
 D = dt.date
-
-
-def email_person(address: str) -> str:
-    return "email:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()
-
 
 ANN = email_person("ann@example.com")
 ZED = email_person("zed@example.com")

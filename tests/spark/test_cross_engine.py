@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "python"))
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from compare import mart_differences  # noqa: E402
 from conftest import FIXTURES, build_project, marts_only_file, write_raw_store  # noqa: E402
+from person_hashes import DEMO_HASH_KEY  # noqa: E402
 from published_marts import MART_KEYS  # noqa: E402
 
 SPARK_DBT = Path(os.environ.get("CUSTOMER_LEVELS_SPARK_DBT", REPO_ROOT / ".venv-spark" / "bin" / "dbt"))
@@ -45,7 +46,7 @@ COMPARED_MARTS = {mart: keys for mart, keys in MART_KEYS.items() if mart not in 
 # them (adapter.dispatch) guarantees.
 DUCKDB_ONLY = re.compile(
     r"\b(read_parquet|glob|quantile_cont|quantile_disc|list_\w+|regexp_matches|strftime|strptime|"
-    r"epoch_ms|epoch|date_diff|struct_pack|string_agg|sha256|timezone|generate_series)\s*\(|::",
+    r"epoch_ms|epoch|date_diff|struct_pack|string_agg|sha256|getvariable|timezone|generate_series)\s*\(|::",
     re.IGNORECASE,
 )
 
@@ -146,6 +147,17 @@ def test_no_duckdb_only_function_reaches_spark_sql(store: EngineBuilds) -> None:
         if found:
             offenders[str(compiled.relative_to(store.spark_target))] = found
     assert offenders == {}
+
+
+def test_the_hash_key_is_in_nothing_dbt_wrote_for_spark(store: EngineBuilds) -> None:
+    """Spark substitutes the key (a conf) when it runs a statement: target/ and the dbt log hold the
+    reference only, the warehouse (tables, metastore) nothing."""
+    spark_dir = store.spark_target.parent
+    written = [path for folder in (store.spark_target, spark_dir / "logs", store.spark_warehouse)
+               for path in folder.rglob("*") if path.is_file()]
+    assert any("${spark.customer_levels.hash_key}" in path.read_text(errors="ignore")
+               for path in (store.spark_target / "compiled").rglob("*.sql"))
+    assert [str(path) for path in written if DEMO_HASH_KEY.encode() in path.read_bytes()] == []
 
 
 def test_the_comparison_sees_a_one_cent_difference(store: EngineBuilds, tmp_path: Path) -> None:
