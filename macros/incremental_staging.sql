@@ -61,6 +61,25 @@
 {% endmacro %}
 
 
+{#- Stored rows must be hashed with the key this run hashes with (column hash_key_fingerprint): with
+    two keys, one person's e-mail would be two people and an erasure request would miss the stored
+    rows. Stops with the way out when the key changed (or the rows predate keyed hashes). -#}
+{% macro assert_incremental_hash_key() %}
+    {% if execute and is_incremental() %}
+        {% set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+        {% set other_keys = 1 if 'hash_key_fingerprint' not in stored_columns else run_query(
+            'select count(*) from ' ~ this ~ ' where coalesce(hash_key_fingerprint, \'\') <> '
+            ~ hash_key_fingerprint()).columns[0].values()[0] %}
+        {% if other_keys > 0 %}
+            {{ exceptions.raise_compiler_error(
+                this ~ " holds hashes made with another hash key (CUSTOMER_LEVELS_HASH_KEY) or before keyed hashes: "
+                ~ "an incremental run would mix two keys. Rebuild with --full-refresh "
+                ~ "(scripts/build.py and scripts/refresh.py do this themselves when the key changes).") }}
+        {% endif %}
+    {% endif %}
+{% endmacro %}
+
+
 {#- Post-hook: a new erasure request (or a new row tying a person to one) erases rows stored by
     earlier runs, as a full build would not have kept them. `identifiers` maps an erasure_log
     identifier_type to the column holding it (`email` columns hold the hash already). -#}

@@ -26,6 +26,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+from hash_key import HASH_KEY_VARIABLE, fingerprint, hash_key, hash_key_problem  # noqa: E402
 
 log = logging.getLogger("build")
 
@@ -81,11 +82,14 @@ def full_refresh_reason(database: Path, raw_dir: Path) -> str | None:
                 [schema, name]).fetchall()}
             if not columns:  # never built
                 continue
-            if "staged_in_invocation" not in columns:
+            if not {"staged_in_invocation", "hash_key_fingerprint"} <= columns:
                 return f"{table} was built by an earlier version of the project"
             stored = connection.execute(f"select min(source_file) from {table}").fetchone()[0]
             if stored is not None and not stored.startswith(prefixes):
                 return f"the warehouse was built from another raw store ({stored})"
+            keys = connection.execute(f"select distinct hash_key_fingerprint from {table}").fetchall()
+            if any(key != fingerprint(hash_key()) for key, in keys):
+                return f"{table} was hashed with another {HASH_KEY_VARIABLE}"
     return None
 
 
@@ -188,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             log.error("--var takes NAME=VALUE, got %r", item)
             return 2
         extra[name] = var_value(value)
+    problem = hash_key_problem()
+    if problem:
+        log.error("%s", problem)
+        return 2
     if warehouse_path().stem.lower() in SCHEMA_NAMES:
         log.error("CUSTOMER_LEVELS_DB=%s: the file name must not be a schema name (%s)", warehouse_path(),
                   ", ".join(sorted(SCHEMA_NAMES)))

@@ -35,6 +35,7 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import INCREMENTAL_STAGING, warehouse_path  # noqa: E402
+from hash_key import hash_key_problem  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
 
@@ -255,6 +256,9 @@ def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: 
                        started_at=now(), dbt_version=dbt_version(), full_refresh=full_refresh)
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(working)}
     try:
+        problem = hash_key_problem()
+        if problem:
+            raise RefreshFailed(f"hash key refused: {problem}")
         faults = check_raw_store(raw_dir)
         if faults:
             raise RefreshFailed(f"raw file fault: {faults[0]}" + (f" (+{len(faults) - 1} more)" if len(faults) > 1

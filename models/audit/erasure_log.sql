@@ -1,8 +1,9 @@
--- The erasure log: every identifier of a person who asked to be erased, hashed, with the date of
--- the request - the customer ids and e-mails requested, the customers who used a requested e-mail,
--- the e-mails those customers used, their orders, and every cookie (anonymous_id) seen with any of
--- them. Staging drops every raw row carrying one of these (macro is_erased), so the person appears
--- in no other model. Reads the raw sources itself: staging depends on it. Grain: identifier.
+-- The erasure log: every identifier of a person who asked to be erased, as its keyed hash (macro
+-- keyed_hash, the hash staging matches rows on), with the date of the request - the customer ids
+-- and e-mails requested, the customers who used a requested e-mail, the e-mails those customers
+-- used, their orders, and every cookie (anonymous_id) seen with any of them. Staging drops every
+-- raw row carrying one of these (macro is_erased), so the person appears in no other model. Reads
+-- the raw sources itself: staging depends on it. Grain: identifier.
 with
 
 requests as (
@@ -12,7 +13,7 @@ requests as (
 raw_events as (
     select
         {{ clean_string('anonymous_id') }} as anonymous_id,
-        {{ sha256_hex(clean_string('customer_id')) }} as customer_id_hash,
+        {{ keyed_hash(clean_string('customer_id')) }} as customer_id_hash,
         {{ hash_email('email') }} as email_hash
     from {{ source('web', 'events') }}
 ),
@@ -20,7 +21,7 @@ raw_events as (
 raw_orders as (
     select
         {{ clean_string('order_id') }} as order_id,
-        {{ sha256_hex(clean_string('customer_id')) }} as customer_id_hash,
+        {{ keyed_hash(clean_string('customer_id')) }} as customer_id_hash,
         {{ hash_email('email') }} as email_hash
     from {{ source('shop', 'orders') }}
 ),
@@ -140,7 +141,7 @@ erased as (
     union all
     select
         identifier_type,
-        {{ sha256_hex('identifier_value') }} as identifier_hash,
+        {{ keyed_hash('identifier_value') }} as identifier_hash,
         requested_at
     from erased_linked_identifiers
 ),

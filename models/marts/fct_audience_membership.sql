@@ -1,5 +1,6 @@
 -- The stage audiences as of the as-of date, ready for the export: one row per person and audience
--- with the pseudonymous e-mail hash customer-match uploads take and whether they may be e-mailed.
+-- and whether they may be e-mailed. No e-mail hash: the plain SHA-256 customer-match uploads take
+-- would identify people to anyone holding their address (activation.customer_match_emails has it).
 with
 
 memberships as (
@@ -25,7 +26,6 @@ final as (
         cast(memberships.stage as integer) as stage,
         cast(memberships.entered_on as date) as entered_on,
         cast(people.level_name as {{ dbt.type_string() }}) as level_name,
-        cast(contact.email_hash as {{ dbt.type_string() }}) as email_sha256,
         cast(coalesce(contact.is_unsubscribed, false) as boolean) as is_unsubscribed,
         cast(contact.email_hash is not null and not coalesce(contact.is_unsubscribed, false) as boolean)
             as can_email,

@@ -101,9 +101,14 @@ ranked as (
         case
             when performance_index is not null
                 then row_number() over (
-                        -- stages without an index sort last; ties go to the earlier stage (fix the top first)
+                        -- stages without an index sort last; ties go to the earlier stage (fix the top first).
+                        -- Ratios equal in exact arithmetic can differ in their last bit between engines
+                        -- (2.083333333333333 and ...35): ranked on 9 decimals, ties are ties everywhere.
                         partition by month
-                        order by case when performance_index is null then 1 else 0 end, performance_index, stage
+                        order by
+                            case when performance_index is null then 1 else 0 end,
+                            round(performance_index, 9),
+                            stage
                     )
         end as performance_rank
     from scored

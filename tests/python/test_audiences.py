@@ -19,7 +19,6 @@ default windows: browse 30 days, cart 7 days and 24 hours, new enquirers and fir
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -27,20 +26,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO_ROOT, Build, build_fixture, marts_only_file
+from conftest import FIXTURES, REPO_ROOT, Build, build_fixture, marts_only_file
+from person_hashes import email_person, fixture_addresses, values_holding
+from person_hashes import plain_sha256 as sha
 
 D = dt.date
-
-
-def sha(address: str) -> str:
-    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
-
 
 EXPECTED_MEMBERS = {
     ("browse_abandoners", "anonymous:ab1", D(2025, 6, 20)),
     ("cart_abandoners", "customer:c1", D(2025, 6, 25)),
-    ("new_enquirers", f"email:{sha('e1@example.com')}", D(2025, 6, 10)),
-    ("new_enquirers", f"email:{sha('b4@example.com')}", D(2025, 6, 16)),
+    ("new_enquirers", email_person("e1@example.com"), D(2025, 6, 10)),
+    ("new_enquirers", email_person("b4@example.com"), D(2025, 6, 16)),
     ("new_first_time_buyers", "customer:c2", D(2025, 6, 26)),
     ("new_first_time_buyers", "customer:c7", D(2025, 6, 10)),
     ("new_first_time_buyers", "customer:c11", D(2025, 6, 15)),
@@ -48,7 +44,7 @@ EXPECTED_MEMBERS = {
     ("lapsing_regulars", "customer:c9", D(2025, 3, 31)),
 }
 
-# CSV contents: hashes of members with a known e-mail who did not unsubscribe (c7 did).
+# CSV contents: plain SHA-256 of members with a known e-mail who did not unsubscribe (c7 did).
 EXPECTED_UPLOADS = {
     "browse_abandoners": [],
     "cart_abandoners": [sha("c1@example.com")],
@@ -64,14 +60,19 @@ def audiences_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
     return build_fixture("audiences_store", tmp_path_factory, as_of_date="2025-06-30")
 
 
+def export(marts: Path, working: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """scripts/export_audiences.py: memberships from `marts`, the plain e-mail hashes from `working`."""
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "export_audiences.py"),
+         "--db", str(marts), "--working-db", str(working), "--out", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def exported(audiences_store: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export") / "audiences"
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "export_audiences.py"),
-         "--db", str(audiences_store.database), "--out", str(out)],
-        capture_output=True, text=True, check=False,
-    )
+    result = export(audiences_store.database, audiences_store.database, out)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -93,7 +94,7 @@ def test_stages_and_reachability(audiences_store: Build) -> None:
 
 
 def test_erased_person_is_in_no_audience(audiences_store: Build) -> None:
-    erased = f"email:{sha('gone@example.com')}"
+    erased = email_person("gone@example.com")
     assert audiences_store.scalar(
         f"select count(*) from intermediate.int_audience_memberships where person_id = '{erased}'") == 0
 
@@ -146,28 +147,54 @@ def test_no_exported_file_contains_an_at_sign(exported: Path) -> None:
     assert values and not any("@" in (value or "") for row in values for value in row)
 
 
+def test_export_parquet_carries_the_upload_hash_of_members_who_may_be_emailed(exported: Path) -> None:
+    with duckdb.connect() as connection:
+        rows = connection.execute(
+            f"select audience, email_sha256 from read_parquet('{exported / 'audience_memberships.parquet'}') "
+            f"where email_sha256 is not null").fetchall()
+    assert {audience: sorted(h for a, h in rows if a == audience) for audience in EXPECTED_UPLOADS} == EXPECTED_UPLOADS
+
+
 def test_export_without_a_warehouse_says_so(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "export_audiences.py"), "--db", str(tmp_path / "none.duckdb"),
-         "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, check=False,
-    )
+    result = export(tmp_path / "none.duckdb", tmp_path / "none.duckdb", tmp_path / "out")
     assert result.returncode == 2
     assert "does not exist: run `make run`" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_export_from_a_served_file_holding_only_the_marts(audiences_store: Build, tmp_path: Path) -> None:
+@pytest.fixture
+def served_marts(audiences_store: Build, tmp_path: Path) -> Path:
+    """A served file: the marts only, as scripts/refresh.py publishes them."""
     served = tmp_path / "serving.duckdb"
     with marts_only_file(audiences_store.database, served) as connection:
         connection.execute("create table marts.fct_audience_membership as select * from built.marts.fct_audience_membership")
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "export_audiences.py"), "--db", str(served),
-         "--out", str(tmp_path / "audiences")],
-        capture_output=True, text=True, check=False,
-    )
+    return served
+
+
+def test_export_from_a_served_file_holding_only_the_marts(audiences_store: Build, served_marts: Path,
+                                                          tmp_path: Path) -> None:
+    result = export(served_marts, audiences_store.database, tmp_path / "audiences")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "audiences").glob("*.csv")) == sorted(
         f"{audience}.csv" for audience in EXPECTED_UPLOADS)
     assert (tmp_path / "audiences" / "cart_abandoners.csv").read_text().splitlines() == [
         "Email", sha("c1@example.com")]
+
+
+def test_export_needs_the_working_file_for_the_hashes(served_marts: Path, tmp_path: Path) -> None:
+    result = export(served_marts, tmp_path / "gone.duckdb", tmp_path / "audiences")
+    assert result.returncode == 2
+    assert f"working warehouse {tmp_path / 'gone.duckdb'} does not exist" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "audiences").exists()
+
+
+def test_no_mart_holds_the_upload_hash_of_an_address(audiences_store: Build) -> None:
+    """Only activation.customer_match_emails, in the working file, has the plain SHA-256 a BI user
+    holding the addresses could match; the marts have keyed hashes only."""
+    uploads = {sha(address) for address in fixture_addresses(FIXTURES / "audiences_store")}
+    with duckdb.connect(str(audiences_store.database), read_only=True) as connection:
+        assert values_holding(connection, "marts", uploads) == []
+        in_activation = {value for _, _, value in values_holding(connection, "activation", uploads)}
+    # every address but the unsubscribed (c7, e3) and the erased (gone@)
+    assert in_activation == {sha(a) for a in ("c1@example.com", "c2@example.com", "c6@example.com",
+                                              "c9@example.com", "e1@example.com", "e2@example.com", "b4@example.com")}

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from conftest import FIXTURES, REPO_ROOT, Build, build_project, write_raw_store
+from person_hashes import keyed_hash
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from published_marts import PUBLISHED_MARTS  # noqa: E402
@@ -164,7 +165,17 @@ def test_a_different_raw_store_stops_an_incremental_run(day_by_day: dict) -> Non
                                                                 "day-3-late-file.parquet", "day-4.parquet")}
 
 
-def test_when_build_py_rebuilds_staging_in_full(tmp_path: Path) -> None:
+def test_another_hash_key_stops_an_incremental_run(day_by_day: dict, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored e-mail hashes made with another key would split people and escape erasure requests."""
+    shutil.copy(day_by_day["full"].database, tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv("CUSTOMER_LEVELS_HASH_KEY", "another-key-for-this-test")
+    refused = build_project(day_by_day["raw"], tmp_path)
+    assert refused.result.returncode != 0
+    assert "holds hashes made with another hash key (CUSTOMER_LEVELS_HASH_KEY)" in refused.output
+
+
+def test_when_build_py_rebuilds_staging_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from build import full_refresh_reason, raw_data_dir_var
 
     database = tmp_path / "w.duckdb"
@@ -177,9 +188,17 @@ def test_when_build_py_rebuilds_staging_in_full(tmp_path: Path) -> None:
     assert full_refresh_reason(database, raw) == "staging.stg_web__events was built by an earlier version of the project"
     with duckdb.connect(str(database)) as connection:
         connection.execute("alter table staging.stg_web__events add column staged_in_invocation varchar")
+        connection.execute("alter table staging.stg_web__events add column hash_key_fingerprint varchar")
+        # the fingerprint of the demo key: its HMAC of the fixed text (scripts/hash_key.py)
+        connection.execute("update staging.stg_web__events set hash_key_fingerprint = ?",
+                           [keyed_hash("customer_levels hash key fingerprint")])
+    monkeypatch.delenv("CUSTOMER_LEVELS_HASH_KEY", raising=False)
     assert full_refresh_reason(database, raw) is None
     assert full_refresh_reason(database, tmp_path / "other") == (
         f"the warehouse was built from another raw store ({raw}/events/day-1.parquet)")
+    monkeypatch.setenv("CUSTOMER_LEVELS_HASH_KEY", "another-key")
+    assert full_refresh_reason(database, raw) == (
+        "staging.stg_web__events was hashed with another CUSTOMER_LEVELS_HASH_KEY")
     # the demo store inside the project is passed as dbt's default names it, so a plain `dbt build`
     # reads the same file names
     assert raw_data_dir_var(REPO_ROOT / "data" / "raw") == "data/raw"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -24,13 +23,9 @@ import duckdb
 import pytest
 
 from conftest import REPO_ROOT, Build
+from person_hashes import email_person
 
 D = dt.date
-
-
-def email_person(address: str) -> str:
-    return "email:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()
-
 
 ANN = email_person("ann@example.com")
 ZED = email_person("zed@example.com")

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from conftest import FIXTURES, REPO_ROOT, timed_build, write_raw_store
+from person_hashes import email_person, fixture_addresses, plain_sha256, values_holding
 
 REFRESH = REPO_ROOT / "scripts" / "refresh.py"
 # The oldest DuckDB the served file promises to open (docs/refresh-and-serving.md), in its own environment
@@ -64,6 +65,23 @@ def test_publish_writes_served_file_exports_and_run_record(published: Path) -> N
         "mart_cohort_ltv_forecast", "fct_audience_membership", "mart_audience_sizes"))
     log_line = json.loads((published / "logs" / "refresh_runs.jsonl").read_text().splitlines()[-1])
     assert log_line["status"] == "published" and log_line["mart_rows"]["dim_people"] == 8
+
+
+def test_served_file_holds_no_address_or_plain_hash_of_one(published: Path) -> None:
+    """BI readers get the served file: keyed person ids, never the plain SHA-256 customer match takes
+    (that stays in the working file, activation.customer_match_emails)."""
+    addresses = fixture_addresses(FIXTURES / "marts_store")
+    with duckdb.connect(str(published / "serving.duckdb"), read_only=True) as connection:
+        schemas = {row[0] for row in connection.execute(
+            "select table_schema from information_schema.tables").fetchall()}
+        assert schemas == {"marts", "main"}
+        hits = [hit for schema in sorted(schemas)
+                for hit in values_holding(connection, schema, addresses | {plain_sha256(a) for a in addresses})]
+        assert hits == []
+        assert ("dim_people", "person_id", email_person("e@example.com")) in values_holding(
+            connection, "marts", [email_person("e@example.com")])
+    with duckdb.connect(str(published / "working.duckdb"), read_only=True) as connection:
+        assert values_holding(connection, "activation", {plain_sha256("e@example.com")}) != []
 
 
 OLD_READER = textwrap.dedent("""

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "python"))
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from compare import mart_differences  # noqa: E402
 from conftest import FIXTURES, build_project, marts_only_file, write_raw_store  # noqa: E402
+from person_hashes import DEMO_HASH_KEY  # noqa: E402
 from published_marts import MART_KEYS  # noqa: E402
 
 SPARK_DBT = Path(os.environ.get("CUSTOMER_LEVELS_SPARK_DBT", REPO_ROOT / ".venv-spark" / "bin" / "dbt"))
@@ -45,7 +46,7 @@ COMPARED_MARTS = {mart: keys for mart, keys in MART_KEYS.items() if mart not in 
 # them (adapter.dispatch) guarantees.
 DUCKDB_ONLY = re.compile(
     r"\b(read_parquet|glob|quantile_cont|quantile_disc|list_\w+|regexp_matches|strftime|strptime|"
-    r"epoch_ms|epoch|date_diff|struct_pack|string_agg|sha256|timezone|generate_series)\s*\(|::",
+    r"epoch_ms|epoch|date_diff|struct_pack|string_agg|sha256|getvariable|timezone|generate_series)\s*\(|::",
     re.IGNORECASE,
 )
 
@@ -99,6 +100,7 @@ def add_fixture_store(name: str, raw_dir: Path, scratch: Path) -> None:
             files = f"{source_dir}/**/*.parquet"
             columns = [row[0] for row in connection.execute(f"describe select * from read_parquet('{files}')").fetchall()]
             prefixed = ", ".join(f"'{name}_' || {c} as {c}" if c in KEY_COLUMNS else c for c in columns)
+            # at the top of the source directory, beside the generator's load_month= partitions
             target = raw_dir / source_dir.name / f"fixture_{name}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             connection.execute(f"copy (select {prefixed} from read_parquet('{files}')) to '{target}' (format parquet)")
@@ -140,6 +142,17 @@ def test_no_duckdb_only_function_reaches_spark_sql(store: EngineBuilds) -> None:
         if found:
             offenders[str(compiled.relative_to(store.spark_target))] = found
     assert offenders == {}
+
+
+def test_the_hash_key_is_in_nothing_dbt_wrote_for_spark(store: EngineBuilds) -> None:
+    """Spark substitutes the key (a conf) when it runs a statement: target/ and the dbt log hold the
+    reference only, the warehouse (tables, metastore) nothing."""
+    spark_dir = store.spark_target.parent
+    written = [path for folder in (store.spark_target, spark_dir / "logs", store.spark_warehouse)
+               for path in folder.rglob("*") if path.is_file()]
+    assert any("${spark.customer_levels.hash_key}" in path.read_text(errors="ignore")
+               for path in (store.spark_target / "compiled").rglob("*.sql"))
+    assert [str(path) for path in written if DEMO_HASH_KEY.encode() in path.read_bytes()] == []
 
 
 def test_the_comparison_sees_a_one_cent_difference(store: EngineBuilds, tmp_path: Path) -> None:

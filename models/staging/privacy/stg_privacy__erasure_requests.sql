@@ -12,7 +12,7 @@ source as (
 
 hashed as (
     select
-        {{ sha256_hex(clean_string('customer_id')) }} as customer_id_hash,
+        {{ keyed_hash(clean_string('customer_id')) }} as customer_id_hash,
         {{ hash_email('email') }} as email_hash,
         {{ dbt.safe_cast('requested_at', dbt.type_timestamp()) }} as requested_at
     from source

@@ -1,4 +1,4 @@
--- Orders, one row per order_id: the first good delivery, e-mail replaced by its hash.
+-- Orders, one row per order_id: the first good delivery, e-mail replaced by its keyed hash.
 -- Rejected rows are in audit.quarantine, later deliveries counted in audit.raw_row_accounting.
 -- Incremental (macros/incremental_staging.sql): a run reads the rows loaded since the latest stored
 -- delivery less the lookback and replaces an order only by an earlier delivery.
@@ -10,6 +10,7 @@
     post_hook="{{ delete_erased_rows({'customer_id': 'customer_id', 'email': 'email_hash', 'order_id': 'order_id'}) }}"
 ) }}
 {{ assert_incremental_raw_store() }}
+{{ assert_incremental_hash_key() }}
 -- depends_on: {{ ref('erasure_log') }} (read by the erasure post-hook)
 
 with
@@ -86,7 +87,9 @@ final as (
         loaded_at,
         source_file,
         source_row_number,
-        '{{ invocation_id }}' as staged_in_invocation
+        '{{ invocation_id }}' as staged_in_invocation,
+        -- which key made email_hash (assert_incremental_hash_key)
+        {{ hash_key_fingerprint() }} as hash_key_fingerprint
     from ranked
     where delivery_rank = 1 and not is_stored
 )

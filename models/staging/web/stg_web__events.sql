@@ -1,4 +1,4 @@
--- Web events, one row per event_id: the first good delivery, e-mail replaced by its hash.
+-- Web events, one row per event_id: the first good delivery, e-mail replaced by its keyed hash.
 -- Rejected rows are in audit.quarantine, later deliveries counted in audit.raw_row_accounting.
 -- Incremental (macros/incremental_staging.sql): a run reads the rows loaded since the latest stored
 -- delivery less the lookback and replaces an event only by an earlier delivery.
@@ -10,6 +10,7 @@
     post_hook="{{ delete_erased_rows({'customer_id': 'customer_id', 'email': 'email_hash', 'anonymous_id': 'anonymous_id'}) }}"
 ) }}
 {{ assert_incremental_raw_store() }}
+{{ assert_incremental_hash_key() }}
 -- depends_on: {{ ref('erasure_log') }} (read by the erasure post-hook)
 
 with
@@ -98,7 +99,9 @@ final as (
         referrer,
         source_file,
         source_row_number,
-        '{{ invocation_id }}' as staged_in_invocation
+        '{{ invocation_id }}' as staged_in_invocation,
+        -- which key made email_hash (assert_incremental_hash_key)
+        {{ hash_key_fingerprint() }} as hash_key_fingerprint
     from ranked
     where delivery_rank = 1 and not is_stored
 )
