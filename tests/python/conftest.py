@@ -31,6 +31,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # (the marts_store fixture, test_marts.py checks they ran) instead of in every one. The variable
 # reaches every dbt the tests start, through build.py and refresh.py too.
 os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+# Expected person ids are computed with the documented demo key (person_hashes.py): a key or a
+# production flag in the caller's environment must not reach the builds; tests that need them set them.
+for variable in ("CUSTOMER_LEVELS_HASH_KEY", "CUSTOMER_LEVELS_ENV"):
+    os.environ.pop(variable, None)
 # Each build's wall time, one JSON line a build, printed at the end of the run (slowest first).
 BUILD_TIMES_ENV = "CUSTOMER_LEVELS_TEST_BUILD_TIMES"
 
