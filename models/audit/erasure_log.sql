@@ -15,7 +15,7 @@ raw_events as (
         {{ clean_string('anonymous_id') }} as anonymous_id,
         {{ keyed_hash(clean_string('customer_id')) }} as customer_id_hash,
         {{ hash_email('email') }} as email_hash
-    from {{ source('web', 'events') }}
+    from {{ canonical_raw('web', 'events') }}
 ),
 
 raw_orders as (
@@ -23,7 +23,7 @@ raw_orders as (
         {{ clean_string('order_id') }} as order_id,
         {{ keyed_hash(clean_string('customer_id')) }} as customer_id_hash,
         {{ hash_email('email') }} as email_hash
-    from {{ source('shop', 'orders') }}
+    from {{ canonical_raw('shop', 'orders') }}
 ),
 
 requested_customers as (

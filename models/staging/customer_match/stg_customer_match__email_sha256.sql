@@ -5,11 +5,11 @@
 with
 
 event_emails as (
-    select email from {{ source('web', 'events') }}
+    select email from {{ canonical_raw('web', 'events') }}
 ),
 
 order_emails as (
-    select email from {{ source('shop', 'orders') }}
+    select email from {{ canonical_raw('shop', 'orders') }}
 ),
 
 raw_addresses as (

@@ -15,8 +15,9 @@ source as (
         status,
         loaded_at,
         _source_file,
-        _source_row_number
-    from {{ source('shop', 'orders') }}
+        _source_row_number,
+        source_quarantine_reason
+    from {{ canonical_raw('shop', 'orders') }}
 ),
 
 currencies as (
@@ -34,7 +35,8 @@ typed as (
         lower({{ clean_string('status') }}) as status,
         {{ dbt.safe_cast('loaded_at', dbt.type_timestamp()) }} as loaded_at,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        source_quarantine_reason
     from source
 ),
 
@@ -42,6 +44,8 @@ checked as (
     select
         typed.*,
         case
+            -- the tool's own mapping rejected the row (macros/source_systems.sql)
+            when typed.source_quarantine_reason is not null then typed.source_quarantine_reason
             when typed.order_id is null or typed.customer_id is null then 'missing_key'
             when typed.ordered_at is null or typed.loaded_at is null then 'bad_timestamp'
             when typed.amount is null then 'bad_amount'

@@ -13,8 +13,9 @@ source as (
         amount,
         loaded_at,
         _source_file,
-        _source_row_number
-    from {{ source('shop', 'refunds') }}
+        _source_row_number,
+        source_quarantine_reason
+    from {{ canonical_raw('shop', 'refunds') }}
 ),
 
 orders as (
@@ -29,7 +30,8 @@ typed as (
         {{ dbt.safe_cast('amount', 'decimal(18, 2)') }} as amount,
         {{ dbt.safe_cast('loaded_at', dbt.type_timestamp()) }} as loaded_at,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        source_quarantine_reason
     from source
 ),
 
@@ -37,6 +39,8 @@ row_checked as (
     select
         *,
         case
+            -- the tool's own mapping rejected the row (macros/source_systems.sql)
+            when source_quarantine_reason is not null then source_quarantine_reason
             when refund_id is null or order_id is null then 'missing_key'
             when refunded_at is null or loaded_at is null then 'bad_timestamp'
             when amount is null then 'bad_amount'

@@ -19,8 +19,9 @@ source as (
         page_path,
         referrer,
         _source_file,
-        _source_row_number
-    from {{ source('web', 'events') }}
+        _source_row_number,
+        source_quarantine_reason
+    from {{ canonical_raw('web', 'events') }}
 ),
 
 typed as (
@@ -38,7 +39,8 @@ typed as (
         {{ clean_string('page_path') }} as page_path,
         {{ clean_string('referrer') }} as referrer,
         _source_file as source_file,
-        _source_row_number as source_row_number
+        _source_row_number as source_row_number,
+        source_quarantine_reason
     from source
 ),
 
@@ -46,6 +48,8 @@ checked as (
     select
         *,
         case
+            -- the tool's own mapping rejected the row (macros/source_systems.sql)
+            when source_quarantine_reason is not null then source_quarantine_reason
             when event_id is null then 'missing_key'
             when
                 event_type is null

@@ -1,0 +1,44 @@
+{#-
+    Source systems (docs/sources.md#source-systems). The canonical raw tables - web.events,
+    shop.orders, shop.refunds, the raw-data contract - are what every base_ model, the erasure log
+    and customer match read. A store whose data comes from a tool (GA4, Segment, Klaviyo, Shopify, a
+    spreadsheet) selects it with var web_source / email_source / order_source, and the tool's staging
+    model (models/staging/<tool>/stg_<tool>__<table>) maps its rows into the same columns, so nothing
+    after this seam knows which tool the data came from.
+
+    Every relation returned here has the contract table's columns, _source_file, _source_row_number
+    and source_quarantine_reason: the reason the tool's own mapping rejects a raw row (null = the row
+    goes on to the contract's checks). A raw view of the contract has none, so it is null there.
+-#}
+
+{#- The tool selected for one canonical table: 'contract' or a tool name. -#}
+{% macro source_system_for(source_name, table_name) %}
+    {% set selectors = {
+        'web.events': 'web_source',
+        'shop.orders': 'order_source',
+        'shop.refunds': 'order_source',
+    } %}
+    {% set key = source_name ~ '.' ~ table_name %}
+    {% if key not in selectors %}
+        {{ exceptions.raise_compiler_error("source_system_for: no source system selects " ~ key) }}
+    {% endif %}
+    {% set system = var(selectors[key]) %}
+    {#- order_source 'web': the orders come from the purchase events of the selected web source -#}
+    {% if selectors[key] == 'order_source' and system == 'web' %}
+        {% set system = var('web_source') %}
+    {% endif %}
+    {{ return(system) }}
+{% endmacro %}
+
+
+{#- The relation (a parenthesised query with an alias) a reader of one canonical table selects from. -#}
+{% macro canonical_raw(source_name, table_name, alias='raw_rows') %}
+    {% set system = source_system_for(source_name, table_name) %}
+    {% if system == 'contract' %}
+        {% set rows = source(source_name, table_name) %}
+        {{ return('(select *, cast(null as ' ~ dbt.type_string() ~ ') as source_quarantine_reason from '
+                  ~ rows ~ ') as ' ~ alias) }}
+    {% endif %}
+    {% set tool_model = 'stg_' ~ system ~ '__' ~ table_name %}
+    {{ return('(select * from ' ~ ref(tool_model) ~ ') as ' ~ alias) }}
+{% endmacro %}
