@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,11 +38,25 @@ for variable in ("CUSTOMER_LEVELS_HASH_KEY", "CUSTOMER_LEVELS_ENV"):
     os.environ.pop(variable, None)
 # Each build's wall time, one JSON line a build, printed at the end of the run (slowest first).
 BUILD_TIMES_ENV = "CUSTOMER_LEVELS_TEST_BUILD_TIMES"
+# The builds share one dbt parse (shared_parse/sitecustomize.py: dbt's partial parsing, keyed without
+# the raw directory and the DuckDB file, which only execution reads).
+SHARED_PARSE_DIR = Path(__file__).resolve().parent / "shared_parse"
+PARSE_CACHE_ENV = "CUSTOMER_LEVELS_TEST_PARSE_CACHE"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller: xdist workers inherit its environment
-        os.environ[BUILD_TIMES_ENV] = str(Path(tempfile.mkdtemp(prefix="build_times_")) / "builds.jsonl")
+        run_dir = Path(tempfile.mkdtemp(prefix="customer_levels_tests_"))
+        os.environ[BUILD_TIMES_ENV] = str(run_dir / "builds.jsonl")
+        os.environ[PARSE_CACHE_ENV] = str(run_dir / "parse_cache")
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(SHARED_PARSE_DIR), os.environ.get("PYTHONPATH")]))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and os.environ.get(PARSE_CACHE_ENV):
+        # the run's directory (parse cache and build times, a few MB), after the summary has read it
+        shutil.rmtree(Path(os.environ[PARSE_CACHE_ENV]).parent, ignore_errors=True)
 
 
 # Modules with the most builds, handed to the workers first: xdist gives out whole modules in

@@ -174,7 +174,7 @@ def test_stale_lock_of_a_dead_process_is_taken_over(published: Path, tmp_path: P
 READER = textwrap.dedent("""
     import json, os, sys, time, duckdb
     served, exports, stop = sys.argv[1], sys.argv[2], sys.argv[3]
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 900  # the stop file ends it; this only bounds a lost test
     while not os.path.exists(stop) and time.monotonic() < deadline:
         try:
             with duckdb.connect(served, read_only=True) as c:
