@@ -32,6 +32,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # (the marts_store fixture, test_marts.py checks they ran) instead of in every one. The variable
 # reaches every dbt the tests start, through build.py and refresh.py too.
 os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+# dbt's debug log file costs about a tenth of a small build's time and nobody reads it here: the
+# output the tests keep (and print on failure) is dbt's console log. A test that inspects the
+# file sets DBT_LOG_LEVEL_FILE itself.
+os.environ["DBT_LOG_LEVEL_FILE"] = "none"
 # Expected person ids are computed with the documented demo key (person_hashes.py): a key or a
 # production flag in the caller's environment must not reach the builds; tests that need them set them.
 for variable in ("CUSTOMER_LEVELS_HASH_KEY", "CUSTOMER_LEVELS_ENV"):

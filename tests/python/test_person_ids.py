@@ -32,6 +32,7 @@ def other_key_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CUSTOMER_LEVELS_ENV", "production")
         patch.setenv("CUSTOMER_LEVELS_HASH_KEY", OTHER_KEY)
+        patch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # the log file is searched for the key too
         return build_fixture("marts_store", tmp_path_factory)
 
 
