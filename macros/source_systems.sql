@@ -42,3 +42,23 @@
     {% set tool_model = 'stg_' ~ system ~ '__' ~ table_name %}
     {{ return('(select * from ' ~ ref(tool_model) ~ ') as ' ~ alias) }}
 {% endmacro %}
+
+
+{#-
+    The raw tables this build reads, for audit.raw_row_accounting: one entry per (source system, raw
+    table) with the raw relation, and the tool's base model when the tool itself drops some raw rows
+    as duplicates (column is_tool_duplicate: GA4's intraday copy of a day the daily export holds,
+    Segment's tracks row of a call its per-event table holds). Each system adds its own branch.
+-#}
+{% macro raw_tables_read() %}
+    {% set tables = [] %}
+    {% if var('web_source') == 'contract' %}
+        {% do tables.append({'system': 'contract', 'name': 'events', 'relation': source('web', 'events')}) %}
+    {% endif %}
+    {% if var('order_source') == 'contract' %}
+        {% do tables.append({'system': 'contract', 'name': 'orders', 'relation': source('shop', 'orders')}) %}
+        {% do tables.append({'system': 'contract', 'name': 'refunds', 'relation': source('shop', 'refunds')}) %}
+    {% endif %}
+    {% do tables.append({'system': 'contract', 'name': 'ad_spend', 'relation': source('ads', 'ad_spend')}) %}
+    {{ return(tables) }}
+{% endmacro %}
