@@ -59,6 +59,25 @@
         {% do tables.append({'system': 'contract', 'name': 'orders', 'relation': source('shop', 'orders')}) %}
         {% do tables.append({'system': 'contract', 'name': 'refunds', 'relation': source('shop', 'refunds')}) %}
     {% endif %}
+    {#- order tools: 'tool_merged' is a model with one row per raw row (_source_file, is_merged_row)
+        where a row folded into another kept row (an order's further line item) is flagged -#}
+    {% if var('order_source') == 'orders_file' %}
+        {% do tables.append({'system': 'orders_file', 'name': 'orders_file', 'relation': source('orders_file', 'orders'),
+                             'tool_merged': ref('stg_orders_file__lines')}) %}
+    {% endif %}
+    {% if var('order_source') == 'shopify_csv' %}
+        {% do tables.append({'system': 'shopify_csv', 'name': 'orders', 'relation': source('shopify_csv', 'orders'),
+                             'tool_merged': ref('stg_shopify_csv__lines')}) %}
+    {% endif %}
+    {% if var('order_source') == 'shopify' %}
+        {% do tables.append({'system': 'shopify', 'name': 'order', 'relation': source('shopify', 'order')}) %}
+        {% do tables.append({'system': 'shopify', 'name': 'refund', 'relation': source('shopify', 'refund')}) %}
+        {% for part in ['order_line_refund', 'order_adjustment'] %}
+            {% do tables.append({'system': 'shopify', 'name': part, 'relation': source('shopify', part),
+                                 'tool_base': ref('stg_shopify__refund_parts'),
+                                 'tool_merged': ref('stg_shopify__refund_parts')}) %}
+        {% endfor %}
+    {% endif %}
     {% do tables.append({'system': 'contract', 'name': 'ad_spend', 'relation': source('ads', 'ad_spend')}) %}
     {{ return(tables) }}
 {% endmacro %}

@@ -28,6 +28,13 @@
         {% do tool_bases.append(table['tool_base']) %}
     {% endif %}
 {% endfor %}
+{#- tool models that fold raw rows into another kept row (is_merged_row; each listed once) -#}
+{% set tool_merged = [] %}
+{% for table in tables %}
+    {% if table.get('tool_merged') and table['tool_merged'] not in tool_merged %}
+        {% do tool_merged.append(table['tool_merged']) %}
+    {% endif %}
+{% endfor %}
 
 with
 
@@ -123,6 +130,20 @@ classified as (
         inner join files
             on tool_rows._source_file = files.source_file
         where tool_rows.is_tool_duplicate
+        group by files.source_system, files.source_name
+        union all
+    {% endfor %}
+    {% for merged in tool_merged %}
+        select
+            files.source_system,
+            files.source_name,
+            0 as duplicates_dropped,
+            0 as rows_erased,
+            count(*) as rows_merged
+        from {{ merged }} as tool_rows
+        inner join files
+            on tool_rows._source_file = files.source_file
+        where tool_rows.is_merged_row
         group by files.source_system, files.source_name
         union all
     {% endfor %}
