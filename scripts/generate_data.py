@@ -25,6 +25,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from formats_orders import ORDER_FORMATS, write_order_format  # noqa: E402
+
 log = logging.getLogger("generate_data")
 
 SECONDS_PER_DAY = 86_400
@@ -730,6 +733,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--append-day", action="store_true",
                         help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
                              "re-deliveries) to the existing store in --out, for an incremental refresh")
+    parser.add_argument("--format", default="contract", choices=["contract", *ORDER_FORMATS],
+                        help="how the orders are delivered: the contract's orders/ and refunds/ (default), or an "
+                             "order tool's files (shopify_csv: Shopify's orders export; orders_file: a spreadsheet "
+                             "in the default column map); build them with --var order_source=<format>")
     parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
                         help="add faulty rows (every quarantine reason), later re-deliveries and messier good rows, "
                              "each at RATE of a source's rows, and write file-level faults to OUT_file_faults/ "
@@ -755,6 +762,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spec = StoreSpec(visitors=args.visitors, start=args.start, end=args.end, seed=args.seed)
     chunks = -(-args.visitors // max(1, args.chunk_visitors))
+    if args.format != "contract" and (args.faults or chunks > 1):
+        log.error("--format %s is for clean stores of up to --chunk-visitors visitors", args.format)
+        return 2
     if chunks > 1 and args.faults:
         log.error("--faults is for stores of up to --chunk-visitors visitors (one chunk)")
         return 2
@@ -778,6 +788,8 @@ def main(argv: list[str] | None = None) -> int:
                          ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
                                    for name in tables))
             write_store(tables, staging, progress)
+    if args.format in ORDER_FORMATS:
+        write_order_format(staging, args.format, spec.seed)
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)

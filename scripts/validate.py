@@ -25,6 +25,7 @@ sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(REPO_ROOT / "gx"))
 from build import warehouse_path  # noqa: E402
 from contract import csv_files, parquet_files, raw_sources  # noqa: E402
+from contract import project_var as build_var  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store, parse_vars  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
 
@@ -173,10 +174,13 @@ def validate_raw(raw_dir: Path, docs_dir: Path, dbt_vars: dict[str, object] | No
             log.error("raw file fault: %s", fault)
         return EXIT_FILE_FAULT
     from suites import raw_suites
+    from suites_orders import order_tool_suites
 
     with duckdb.connect() as connection:
         views = raw_views(connection, raw_dir, dbt_vars)
-        failures = run_suites(connection, raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days")), docs_dir)
+        suites = raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days"))
+        suites += order_tool_suites(views, iso_currencies(), lambda name: build_var(name, dbt_vars))
+        failures = run_suites(connection, suites, docs_dir)
     return report(failures, "raw")
 
 

@@ -210,3 +210,31 @@ def test_a_mapped_column_missing_from_a_file_stops_the_preflight(tmp_path: Path)
     assert result.returncode == 2, result.stderr
     assert f"{broken}: missing required column(s): Customer, Price" in result.stderr
     assert "invoices.csv" not in result.stderr
+
+
+@pytest.mark.parametrize("order_format", ["shopify_csv", "orders_file"])
+def test_the_generator_writes_the_demo_orders_in_a_tool_format(order_format: str, tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "generate_data.py"), "--out", str(out),
+                             "--visitors", "3000", "--format", order_format], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (out / "orders").exists() and not (out / "refunds").exists()
+    files = list((out / order_format).glob("*.csv"))
+    assert len(files) == 1
+    with duckdb.connect() as connection:
+        reader = f"read_csv('{files[0]}', all_varchar = true, header = true)"
+        if order_format == "shopify_csv":
+            # every order's line items add up to the Total on its first row
+            mismatched = connection.execute(f"""
+                select count(*) from (
+                    select "Name", max(try_cast("Total" as decimal(18, 2))) as total,
+                           sum(try_cast("Lineitem quantity" as int) * try_cast("Lineitem price" as decimal(18, 2))) as lines
+                    from {reader} group by "Name") where total <> lines""").fetchall()[0][0]
+            assert mismatched == 0
+        else:
+            header = [d[0] for d in connection.execute(f"select * from {reader}").description]
+            assert header == ["order_id", "customer_id", "email", "ordered_at", "amount", "currency", "status"]
+            assert connection.execute(f"select count(*) from {reader} where amount like '-%'").fetchall()[0][0] > 0
+    preflight = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(out)],
+                               capture_output=True, text=True, check=False)
+    assert preflight.returncode == 0, preflight.stderr
