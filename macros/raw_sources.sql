@@ -82,6 +82,17 @@
 {% endmacro %}
 
 
+{#- Engines without a per-format reader build their views their own way (spark__create_raw_source_views). -#}
+{% macro default__raw_parquet_rows(source, directory, columns) %}
+    {{ exceptions.raise_compiler_error("raw_parquet_rows has no implementation for adapter '" ~ adapter.type() ~ "'") }}
+{% endmacro %}
+
+
+{% macro default__raw_csv_rows(source, directory, columns) %}
+    {{ exceptions.raise_compiler_error("raw_csv_rows has no implementation for adapter '" ~ adapter.type() ~ "'") }}
+{% endmacro %}
+
+
 {% macro duckdb__create_raw_source_views() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% for source in raw_source_tables() %}

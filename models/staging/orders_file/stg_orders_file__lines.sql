@@ -46,11 +46,11 @@ flagged as (
         *,
         -- a guest checkout has no customer id: the keyed hash of the e-mail is its person
         coalesce(customer_id, {{ hash_email('email') }}) as customer_key,
-        coalesce(is_negative, false)
         {% if credit_prefix %}
-            or coalesce(order_id like '{{ credit_prefix }}%', false)
+            coalesce(is_negative, false) or coalesce(order_id like '{{ credit_prefix }}%', false) as is_credit,
+        {% else %}
+            coalesce(is_negative, false) as is_credit,
         {% endif %}
-        as is_credit,
         max(ordered_at) over (partition by _source_file) as loaded_at
     from typed
 ),

@@ -4,7 +4,6 @@
 -- later order id), dated at the credit's own time. A credit with no such order is an
 -- orphan_refund; one without a customer id or e-mail is missing_key.
 {{ config(enabled=var('order_source') == 'orders_file') }}
-{% set matches_product = var('orders_file_columns').get('product_id') is not none %}
 
 with
 
@@ -52,10 +51,9 @@ matches as (
     inner join candidate_orders
         on
             credits.customer_key = candidate_orders.customer_key
-            and candidate_orders.ordered_at <= credits.credited_at
-            {% if matches_product %}
-                and credits.product_id = candidate_orders.product_id
-            {% endif %}
+            and credits.credited_at >= candidate_orders.ordered_at
+            -- the same product (both blank when product_id is not mapped: any order)
+            and coalesce(credits.product_id, '') = coalesce(candidate_orders.product_id, '')
 ),
 
 final as (

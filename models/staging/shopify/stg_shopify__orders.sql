@@ -17,8 +17,10 @@ statuses as (
 
 typed as (
     select
-        coalesce({{ clean_string(dbt.safe_cast('name', dbt.type_string())) }},
-                 {{ dbt.safe_cast('id', dbt.type_string()) }}) as order_id,
+        coalesce(
+            {{ clean_string(dbt.safe_cast('name', dbt.type_string())) }},
+            {{ dbt.safe_cast('id', dbt.type_string()) }}
+        ) as order_id,
         {{ clean_string(dbt.safe_cast('customer_id', dbt.type_string())) }} as customer_id,
         email,
         created_at,

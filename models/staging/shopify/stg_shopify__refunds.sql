@@ -22,8 +22,10 @@ parts as (
 order_names as (
     select
         {{ dbt.safe_cast('id', dbt.type_string()) }} as shopify_order_id,
-        max(coalesce({{ clean_string(dbt.safe_cast('name', dbt.type_string())) }},
-                     {{ dbt.safe_cast('id', dbt.type_string()) }})) as order_id
+        max(coalesce(
+            {{ clean_string(dbt.safe_cast('name', dbt.type_string())) }},
+            {{ dbt.safe_cast('id', dbt.type_string()) }}
+        )) as order_id
     from orders
     group by {{ dbt.safe_cast('id', dbt.type_string()) }}
 ),

@@ -34,7 +34,7 @@ previously_refunded as (
     inner join refunded_orders as earlier
         on
             exports.order_id = earlier.order_id
-            and earlier.loaded_at < exports.loaded_at
+            and exports.loaded_at > earlier.loaded_at
     group by exports.order_id, exports._source_file
 ),
 
