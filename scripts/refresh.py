@@ -36,7 +36,7 @@ REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import INCREMENTAL_STAGING, warehouse_path  # noqa: E402
 from hash_key import hash_key_problem  # noqa: E402
-from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+from preflight import EXIT_FILE_FAULT, check_raw_store, parse_vars  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
 
 log = logging.getLogger("refresh")
@@ -259,12 +259,12 @@ def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: 
         problem = hash_key_problem()
         if problem:
             raise RefreshFailed(f"hash key refused: {problem}")
-        faults = check_raw_store(raw_dir)
+        faults = check_raw_store(raw_dir, parse_vars(extra_vars))
         if faults:
             raise RefreshFailed(f"raw file fault: {faults[0]}" + (f" (+{len(faults) - 1} more)" if len(faults) > 1
                                                                    else ""), EXIT_FILE_FAULT)
         var_args = [arg for item in extra_vars for arg in ("--var", item)]
-        if run_step([sys.executable, str(SCRIPTS / "validate.py"), "--suite", "raw", "--raw-dir", str(raw_dir)],
+        if run_step([sys.executable, str(SCRIPTS / "validate.py"), "--suite", "raw", "--raw-dir", str(raw_dir), *var_args],
                     env).returncode != 0:
             raise RefreshFailed("audit failed: a fatal raw expectation failed (see the table above)")
         dbt_args = ["--", "--full-refresh"] if full_refresh else []
