@@ -59,6 +59,30 @@
         {% do tables.append({'system': 'contract', 'name': 'orders', 'relation': source('shop', 'orders')}) %}
         {% do tables.append({'system': 'contract', 'name': 'refunds', 'relation': source('shop', 'refunds')}) %}
     {% endif %}
+    {% if var('web_source') == 'ga4' %}
+        {#- one raw table feeds events, and orders and refunds when order_source is web -#}
+        {% do tables.append({'system': 'ga4', 'name': 'events', 'relation': source('ga4', 'events'),
+                             'tool_base': ref('base_ga4__events')}) %}
+    {% endif %}
+    {% if var('web_source') == 'segment' %}
+        {% for name in ['pages', 'identifies', 'tracks', 'order_completed', 'order_refunded', 'product_viewed',
+                        'product_added', 'checkout_started', 'signed_up', 'unsubscribed'] %}
+            {% do tables.append({'system': 'segment', 'name': name, 'relation': source('segment', name),
+                                 'tool_base': ref('base_segment__events')}) %}
+        {% endfor %}
+    {% endif %}
     {% do tables.append({'system': 'contract', 'name': 'ad_spend', 'relation': source('ads', 'ad_spend')}) %}
     {{ return(tables) }}
+{% endmacro %}
+
+
+{#- The event names of the selected web source that mean an e-mail sign-up (kind 'signup') or an
+    unsubscribe (kind 'unsubscribe'): var web_<kind>_events, else the source's default. -#}
+{% macro web_event_names(kind) %}
+    {% set chosen = var('web_' ~ kind ~ '_events') %}
+    {% if chosen is none %}
+        {% set chosen = var('web_' ~ kind ~ '_events_by_source').get(var('web_source'), []) %}
+    {% endif %}
+    {% if chosen is string %}{% set chosen = [chosen] %}{% endif %}
+    {{ return(chosen) }}
 {% endmacro %}
