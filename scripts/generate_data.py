@@ -25,6 +25,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from formats_web import WEB_FORMATS, convert_store  # noqa: E402
+
 log = logging.getLogger("generate_data")
 
 SECONDS_PER_DAY = 86_400
@@ -713,6 +716,16 @@ def write_chunks(spec: StoreSpec, chunks: int, out: Path, progress: tqdm) -> Non
     write_store({"ad_spend": summed_ad_spend(ad_spend)}, out, progress)
 
 
+def in_tool_format(canonical: Path, web_format: str, email_source: str, order_source: str) -> Path:
+    """The generated contract store rewritten in a tool's format (formats_web.py), in place of it."""
+    converted = canonical.with_name(canonical.name + f".{web_format}")
+    shutil.rmtree(converted, ignore_errors=True)
+    convert_store(canonical, converted, web_format, email_source=email_source, order_source=order_source)
+    shutil.rmtree(canonical)
+    converted.rename(canonical)
+    return canonical
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output directory (default: data/raw)")
@@ -730,6 +743,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--append-day", action="store_true",
                         help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
                              "re-deliveries) to the existing store in --out, for an incremental refresh")
+    parser.add_argument("--format", choices=("contract", *WEB_FORMATS), default="contract",
+                        help="web source format: the raw-data contract, or the store's web events (and, with "
+                             "--order-source web, its orders) as GA4's export or Segment's tables "
+                             "(scripts/formats_web.py; default: contract)")
+    parser.add_argument("--email-source", choices=("web", "klaviyo"), default="web",
+                        help="with a tool --format: e-mail sign-ups in the web events, or as Klaviyo events")
+    parser.add_argument("--order-source", choices=("contract", "web"), default="contract",
+                        help="with a tool --format: orders in the contract, or as the web source's purchase events")
     parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
                         help="add faulty rows (every quarantine reason), later re-deliveries and messier good rows, "
                              "each at RATE of a source's rows, and write file-level faults to OUT_file_faults/ "
@@ -752,6 +773,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.out.exists() and not args.overwrite:
         log.error("%s exists; pass --overwrite to replace it", args.out)
+        return 2
+    if args.format != "contract" and args.faults:
+        log.error("--faults writes faults of the raw-data contract: use it with --format contract")
         return 2
     spec = StoreSpec(visitors=args.visitors, start=args.start, end=args.end, seed=args.seed)
     chunks = -(-args.visitors // max(1, args.chunk_visitors))
@@ -778,6 +802,8 @@ def main(argv: list[str] | None = None) -> int:
                          ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
                                    for name in tables))
             write_store(tables, staging, progress)
+    if args.format != "contract":
+        staging = in_tool_format(staging, args.format, args.email_source, args.order_source)
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)

@@ -175,11 +175,13 @@ def validate_raw(raw_dir: Path, docs_dir: Path, dbt_vars: dict[str, object] | No
         for fault in faults:
             log.error("raw file fault: %s", fault)
         return EXIT_FILE_FAULT
-    from suites import raw_suites
+    from suites import raw_suites, tool_raw_suites
 
     with duckdb.connect() as connection:
         views = raw_views(connection, raw_dir, dbt_vars)
-        failures = run_suites(connection, raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days")), docs_dir)
+        suites = raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days"))
+        klaviyo_metrics = [*project_var("klaviyo_signup_metrics"), *project_var("klaviyo_unsubscribe_metrics")]
+        failures = run_suites(connection, suites + tool_raw_suites(views, klaviyo_metrics), docs_dir)
     return report(failures, "raw")
 
 
