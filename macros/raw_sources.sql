@@ -73,6 +73,7 @@
     {% set readers = {
         'parquet': adapter.dispatch('raw_parquet_rows', 'customer_levels'),
         'csv': adapter.dispatch('raw_csv_rows', 'customer_levels'),
+        'ndjson': adapter.dispatch('raw_ndjson_rows', 'customer_levels'),
     } %}
     {% if format not in readers %}
         {{ exceptions.raise_compiler_error("raw source format '" ~ format ~ "' is not read (meta.formats: "
@@ -113,7 +114,7 @@
         {% else %}
             {% set columns_sql = [] %}
             {% for column in columns %}
-                {% do columns_sql.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) %}
+                {% do columns_sql.append('cast(null as ' ~ raw_column_type(column.data_type) ~ ') as ' ~ column.name) %}
             {% endfor %}
             {% set body %}
                 select
@@ -146,11 +147,11 @@
     {% set columns_sql = [] %}
     {% for column in columns %}
         {% if column.file_column is not none and column.file_column | lower in present %}
-            {% do columns_sql.append(adapter.quote(column.file_column) ~ ' as ' ~ column.name) %}
+            {% do columns_sql.append(raw_present_column(column) ~ ' as ' ~ column.name) %}
         {% elif column.required %}
             {% do missing_required.append(column.file_column) %}
         {% else %}
-            {% do columns_sql.append('cast(null as ' ~ column.data_type ~ ') as ' ~ column.name) %}
+            {% do columns_sql.append('cast(null as ' ~ raw_column_type(column.data_type) ~ ') as ' ~ column.name) %}
         {% endif %}
     {% endfor %}
     {% if missing_required %}
@@ -225,6 +226,114 @@
 {% endmacro %}
 
 
+{#- The column type a contract data_type means on this engine. The sources YAML declares nested
+    columns (GA4's event_params, ecommerce, items) in Spark/Hive syntax - array<struct<key:string>> -
+    which Spark reads as is and DuckDB spells struct(key string)[]. -#}
+{% macro raw_column_type(data_type) %}
+    {{ return(adapter.dispatch('raw_column_type', 'customer_levels')(data_type)) }}
+{% endmacro %}
+
+
+{% macro default__raw_column_type(data_type) %}
+    {{ return(data_type) }}
+{% endmacro %}
+
+
+{% macro duckdb__raw_column_type(data_type) %}
+    {% if '<' not in data_type %}{{ return(data_type) }}{% endif %}
+    {#- one pass over the characters: `struct<` opens `struct(`, `array<` opens nothing and its `>`
+        closes with `[]`, a field's `name:type` becomes `name type` -#}
+    {% set state = namespace(out='', word='', stack=[]) %}
+    {% for character in data_type %}
+        {% if character == '<' %}
+            {% if state.word | lower == 'array' %}
+                {% do state.stack.append('array') %}
+            {% else %}
+                {% set state.out = state.out ~ state.word ~ '(' %}
+                {% do state.stack.append('struct') %}
+            {% endif %}
+            {% set state.word = '' %}
+        {% elif character == '>' %}
+            {% set state.out = state.out ~ state.word ~ (')' if state.stack.pop() == 'struct' else '[]') %}
+            {% set state.word = '' %}
+        {% elif character == ':' %}
+            {% set state.out = state.out ~ state.word ~ ' ' %}
+            {% set state.word = '' %}
+        {% elif character == ',' %}
+            {% set state.out = state.out ~ state.word ~ ', ' %}
+            {% set state.word = '' %}
+        {% elif character != ' ' %}
+            {% set state.word = state.word ~ character %}
+        {% endif %}
+    {% endfor %}
+    {{ return(state.out ~ state.word) }}
+{% endmacro %}
+
+
+{#- A file column as the view reads it: a nested column (GA4's event_params, ecommerce) cast to its
+    declared struct, so a field absent from a file reads as null and extra fields are dropped. -#}
+{% macro raw_present_column(column) %}
+    {% if '<' in column.data_type %}
+        {{ return('cast(' ~ adapter.quote(column.file_column) ~ ' as ' ~ raw_column_type(column.data_type) ~ ')') }}
+    {% endif %}
+    {{ return(adapter.quote(column.file_column)) }}
+{% endmacro %}
+
+
+{#- Newline-delimited JSON files of a source (<dir>/**/*.ndjson and *.json: a BigQuery export to
+    Cloud Storage writes them, INT64 values as JSON strings) as one select of the view's columns, or
+    none when there are none. Values are cast to the declared types (nested ones to their structs).
+    The JSON reader has no file_row_number: a row is numbered in reading order within its file
+    (one file read at a time, as the CSV reader does). -#}
+{% macro duckdb__raw_ndjson_rows(source, directory, columns) %}
+    {% set patterns = [] %}
+    {% for extension in ['ndjson', 'json'] %}
+        {% do patterns.append((directory ~ '/**/*.' ~ extension) | replace("'", "''")) %}
+    {% endfor %}
+    {% set files = run_query("select file from glob(['" ~ (patterns | join("', '")) ~ "']) order by file").columns[0].values() %}
+    {% if files | length == 0 %}{{ return(none) }}{% endif %}
+    {% set selects = [] %}
+    {% for file in files %}
+        {% set reader %}
+            read_json('{{ file | replace("'", "''") }}', format = 'newline_delimited', filename = '_source_file')
+        {% endset %}
+        {% set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list %}
+        {% set missing_required = [] %}
+        {% set columns_sql = [] %}
+        {% for column in columns %}
+            {% if column.file_column is not none and column.file_column | lower in present %}
+                {% do columns_sql.append('try_cast(' ~ adapter.quote(column.file_column) ~ ' as '
+                                         ~ raw_column_type(column.data_type) ~ ') as ' ~ column.name) %}
+            {% elif column.required %}
+                {% do missing_required.append(column.file_column) %}
+            {% else %}
+                {% do columns_sql.append('cast(null as ' ~ raw_column_type(column.data_type) ~ ') as ' ~ column.name) %}
+            {% endif %}
+        {% endfor %}
+        {% if missing_required %}
+            {{ exceptions.raise_compiler_error(
+                "Raw source '" ~ source.source_name ~ "." ~ source.name ~ "': file " ~ file
+                ~ " lacks required column(s): " ~ (missing_required | join(', '))
+                ~ ". See docs/sources.md.") }}
+        {% endif %}
+        {% set rows %}
+            select
+                {{ columns_sql | join(',\n') }},
+                _source_file,
+                _source_row_number
+            from (
+                select
+                    *,
+                    row_number() over () - 1 as _source_row_number
+                from {{ reader }}
+            ) as json_rows
+        {% endset %}
+        {% do selects.append(rows) %}
+    {% endfor %}
+    {{ return(selects | join('\nunion all\n')) }}
+{% endmacro %}
+
+
 {#-
     Spark: an external Parquet table with the contract's schema over each source directory (so a
     missing or empty directory reads as no rows and absent nullable columns as nulls), then the
@@ -243,6 +352,9 @@
         {% do run_query('create database if not exists ' ~ source.schema) %}
         {% if 'csv' in raw_source_formats(source) %}
             {% do spark__assert_no_raw_csv(source, directory) %}
+        {% endif %}
+        {% if 'ndjson' in raw_source_formats(source) %}
+            {% do spark__assert_no_raw_ndjson(source, directory) %}
         {% endif %}
         {% set columns_ddl = [] %}
         {% for column in columns if column.file_column is not none %}
@@ -307,5 +419,23 @@
             ~ "the Spark engine reads raw Parquet only. Convert them to Parquet in the same directory "
             ~ "(e.g. DuckDB: COPY (SELECT * FROM read_csv('file.csv', all_varchar = true)) TO 'file.parquet'), "
             ~ "or build on DuckDB. See docs/spark.md.") }}
+    {% endif %}
+{% endmacro %}
+
+
+{#- Spark reads no newline-delimited JSON here (its JSON reader has no row index either): stop when
+    an ndjson source's directory holds a non-empty .json / .ndjson file. -#}
+{% macro spark__assert_no_raw_ndjson(source, directory) %}
+    {% set json_table = source.schema ~ '.' ~ source.identifier ~ '__json_lines' %}
+    {% do run_query('drop table if exists ' ~ json_table) %}
+    {% do run_query('create table ' ~ json_table ~ ' (value string) using text '
+                    ~ "options (path '" ~ directory ~ "', recursiveFileLookup 'true', pathGlobFilter '*.{json,ndjson}')") %}
+    {% set json_lines = run_query('select count(*) from ' ~ json_table).columns[0].values()[0] %}
+    {% do run_query('drop table if exists ' ~ json_table) %}
+    {% if json_lines > 0 %}
+        {{ exceptions.raise_compiler_error(
+            "Raw source '" ~ source.source_name ~ "." ~ source.name ~ "' (" ~ directory ~ "/) holds JSON files: "
+            ~ "the Spark engine reads raw Parquet only. Export the tables as Parquet (BigQuery: "
+            ~ "EXPORT DATA ... OPTIONS (format = 'PARQUET')), or build on DuckDB. See docs/spark.md.") }}
     {% endif %}
 {% endmacro %}

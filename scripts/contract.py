@@ -96,3 +96,40 @@ def parquet_files(raw_dir: Path, source: RawSource) -> list[Path]:
 
 def csv_files(raw_dir: Path, source: RawSource) -> list[Path]:
     return raw_files(raw_dir, source, "csv")
+
+
+def ndjson_files(raw_dir: Path, source: RawSource) -> list[Path]:
+    """Newline-delimited JSON files (*.ndjson, *.json) of a source that reads ndjson (GA4)."""
+    if "ndjson" not in source.formats:
+        return []
+    directory = raw_dir / source.directory
+    return sorted([*directory.glob("**/*.ndjson"), *directory.glob("**/*.json")])
+
+
+def is_nested_type(data_type: str) -> bool:
+    """A declared struct / array type (Spark/Hive syntax: array<struct<key:string>>)."""
+    return "<" in data_type
+
+
+def duckdb_type(data_type: str) -> str:
+    """A contract data_type as DuckDB spells it: array<struct<a:string>> -> struct(a string)[]
+    (as macro duckdb__raw_column_type does for the raw views)."""
+    out, word, stack = "", "", []
+    for character in data_type:
+        if character == "<":
+            if word.lower() == "array":
+                stack.append("array")
+            else:
+                out += word + "("
+                stack.append("struct")
+            word = ""
+        elif character == ">":
+            out += word + (")" if stack.pop() == "struct" else "[]")
+            word = ""
+        elif character == ":":
+            out, word = out + word + " ", ""
+        elif character == ",":
+            out, word = out + word + ", ", ""
+        elif character != " ":
+            word += character
+    return out + word

@@ -1,4 +1,4 @@
-"""File-level checks of a raw store before anything is built: every Parquet and CSV file readable and
+"""File-level checks of a raw store before anything is built: every Parquet, CSV and JSON file readable and
 carrying the contract's required columns. One line per faulty file, exit code 2 on any fault."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from contract import RawSource, csv_files, parquet_files, raw_sources  # noqa: E402
+from contract import RawSource, csv_files, is_nested_type, ndjson_files, parquet_files, raw_sources  # noqa: E402
 
 log = logging.getLogger("preflight")
 
@@ -37,8 +37,10 @@ def file_fault(path: Path, source: RawSource) -> str | None:
     missing = missing_columns(set(present), source)
     if missing:
         return f"missing required column(s): {', '.join(missing)}"
+    # a column declared nested (GA4's event_params) is read nested; any other cannot be cast from a struct
     nested = [c.read_from for c in source.columns
-              if c.read_from and c.read_from.lower() in present and pa.types.is_nested(present[c.read_from.lower()])]
+              if c.read_from and c.read_from.lower() in present and pa.types.is_nested(present[c.read_from.lower()])
+              and not is_nested_type(c.data_type)]
     if nested:
         return f"column(s) with a nested type that cannot be cast: {', '.join(nested)}"
     return None
@@ -59,12 +61,31 @@ def csv_file_fault(path: Path, source: RawSource) -> str | None:
     return None
 
 
+def ndjson_file_fault(path: Path, source: RawSource) -> str | None:
+    """The problem with one newline-delimited JSON file (its first record read), or None."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), None)
+        record = json.loads(first) if first is not None else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        return f"not a readable newline-delimited JSON file ({type(error).__name__}: {str(error).splitlines()[0]})"
+    if record is None:
+        return "empty JSON file: no record"
+    if not isinstance(record, dict):
+        return "not newline-delimited JSON: the first line is not an object"
+    missing = missing_columns({name.lower() for name in record}, source)
+    if missing:
+        return f"missing required column(s): {', '.join(missing)}"
+    return None
+
+
 def check_raw_store(raw_dir: Path, dbt_vars: dict[str, object] | None = None) -> list[str]:
     """One message per faulty file: '<path>: <problem>'. dbt_vars: the build's vars (column maps)."""
     faults: list[str] = []
     for source in raw_sources(dbt_vars=dbt_vars).values():
         checks = [(path, file_fault) for path in parquet_files(raw_dir, source)]
         checks += [(path, csv_file_fault) for path in csv_files(raw_dir, source)]
+        checks += [(path, ndjson_file_fault) for path in ndjson_files(raw_dir, source)]
         for path, check in checks:
             problem = check(path, source)
             if problem:

@@ -148,10 +148,13 @@ def read_facts(working: Path, record: RunRecord) -> None:
                 f"select count(*) from {table} where staged_in_invocation = ?", [invocation]).fetchall()[0][0]
             for table in INCREMENTAL_STAGING
         }
+        # a tool's raw table is named with its system (ga4.events), the contract's alone (events)
+        table_name = ("case when source_system = 'contract' then source_name "
+                      "else source_system || '.' || source_name end")
         record.rows_read = dict(connection.execute(
-            "select source_name, rows_read from audit.raw_row_accounting order by 1").fetchall())
+            f"select {table_name}, rows_read from audit.raw_row_accounting order by 1").fetchall())
         record.rows_quarantined = dict(connection.execute(
-            "select source_name, rows_quarantined from audit.raw_row_accounting order by 1").fetchall())
+            f"select {table_name}, rows_quarantined from audit.raw_row_accounting order by 1").fetchall())
         record.mart_rows = {mart: connection.execute(f"select count(*) from marts.{mart}").fetchall()[0][0]
                             for mart in marts_to_publish(connection)}
         as_of = connection.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchall()[0][0]

@@ -24,7 +24,7 @@ REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(REPO_ROOT / "gx"))
 from build import warehouse_path  # noqa: E402
-from contract import csv_files, parquet_files, raw_sources  # noqa: E402
+from contract import csv_files, duckdb_type, ndjson_files, parquet_files, raw_sources  # noqa: E402
 from contract import project_var as build_var  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store, parse_vars  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
@@ -62,6 +62,9 @@ def raw_views(connection: duckdb.DuckDBPyConnection, raw_dir: Path,
             pattern = str(raw_dir / directory / "**" / "*.csv").replace("'", "''")
             readers.append(f"read_csv('{pattern}', header = true, all_varchar = true, delim = ',', quote = '\"', "
                            "escape = '\"', union_by_name = true)")
+        if ndjson_files(raw_dir, source):
+            patterns = ", ".join(f"'{str(path).replace(chr(39), chr(39) * 2)}'" for path in ndjson_files(raw_dir, source))
+            readers.append(f"read_json([{patterns}], format = 'newline_delimited', union_by_name = true)")
         if not readers:
             log.info("raw %s: no files, nothing to validate", directory)
             continue
@@ -73,7 +76,7 @@ def raw_views(connection: duckdb.DuckDBPyConnection, raw_dir: Path,
                 if c.read_from and c.read_from.lower() in present:
                     columns.append(f'"{c.read_from}" as {c.name}')
                 elif not c.required:
-                    columns.append(f"cast(null as {c.data_type}) as {c.name}")
+                    columns.append(f"cast(null as {duckdb_type(c.data_type)}) as {c.name}")
             selects.append(f"select {', '.join(columns)} from {reader}")
         view = "raw_" + directory.replace("/", "_")
         connection.execute(f"create or replace view {view} as {' union all by name '.join(selects)}")
@@ -173,12 +176,14 @@ def validate_raw(raw_dir: Path, docs_dir: Path, dbt_vars: dict[str, object] | No
         for fault in faults:
             log.error("raw file fault: %s", fault)
         return EXIT_FILE_FAULT
-    from suites import raw_suites
+    from suites import raw_suites, tool_raw_suites
     from suites_orders import order_tool_suites
 
     with duckdb.connect() as connection:
         views = raw_views(connection, raw_dir, dbt_vars)
         suites = raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days"))
+        klaviyo_metrics = [*project_var("klaviyo_signup_metrics"), *project_var("klaviyo_unsubscribe_metrics")]
+        suites += tool_raw_suites(views, klaviyo_metrics)
         suites += order_tool_suites(views, iso_currencies(), lambda name: build_var(name, dbt_vars))
         failures = run_suites(connection, suites, docs_dir)
     return report(failures, "raw")
