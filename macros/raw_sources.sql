@@ -94,6 +94,11 @@
 {% endmacro %}
 
 
+{% macro default__raw_ndjson_rows(source, directory, columns) %}
+    {{ exceptions.raise_compiler_error("raw_ndjson_rows has no implementation for adapter '" ~ adapter.type() ~ "'") }}
+{% endmacro %}
+
+
 {% macro duckdb__create_raw_source_views() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% for source in raw_source_tables() %}
