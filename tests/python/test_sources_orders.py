@@ -271,3 +271,14 @@ def test_the_generator_writes_the_demo_orders_in_a_tool_format(order_format: str
     preflight = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(out)],
                                capture_output=True, text=True, check=False)
     assert preflight.returncode == 0, preflight.stderr
+
+
+def test_an_export_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
+    raw_dir = copied_raw(tmp_path / "raw", "shopify_csv", "shopify_csv")
+    broken = raw_dir / "shopify_csv" / "orders_export_2.csv"
+    broken.write_text("Name,Email,Financial Status,Created at,Currency\n#2001,x@example.com,paid,"
+                      "2024-03-20 10:00:00 -0400,USD\n")
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(raw_dir)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"raw file fault: {broken}: missing required column(s): Total"]
