@@ -15,7 +15,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 log = logging.getLogger("formats_orders")
 
@@ -124,6 +126,17 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
+def without_customer_ids(events_dir: Path) -> None:
+    """The export has no customer ids (its person is the e-mail's keyed hash), so the demo's web
+    events must not carry the contract's: they link to buyers through their e-mails and cookies,
+    as a store's tracking without Shopify's customer id does (docs/sources.md#shopify-export)."""
+    for path in sorted(events_dir.glob("**/*.parquet")):
+        table = pq.ParquetFile(path).read()
+        index = table.schema.get_field_index("customer_id")
+        table = table.set_column(index, "customer_id", pa.nulls(table.num_rows, table.schema.field(index).type))
+        pq.write_table(table, path)
+
+
 def write_order_format(raw_dir: Path, order_format: str, seed: int) -> None:
     """Replace the contract's orders/ and refunds/ under raw_dir by the same orders in order_format."""
     if order_format not in ORDER_FORMATS:
@@ -132,6 +145,7 @@ def write_order_format(raw_dir: Path, order_format: str, seed: int) -> None:
     if order_format == "shopify_csv":
         write_csv(raw_dir / "shopify_csv" / "orders_export_1.csv", SHOPIFY_HEADER,
                   shopify_export_rows(orders, refunds, seed))
+        without_customer_ids(raw_dir / "events")
     else:
         write_csv(raw_dir / "orders_file" / "orders.csv", ORDERS_FILE_HEADER, orders_file_rows(orders, refunds))
     for source in ("orders", "refunds"):
