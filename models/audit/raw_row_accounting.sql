@@ -77,22 +77,25 @@ quarantined_rows as (
     group by source_file
 ),
 
+kept_per_file as (
+    -- a tool's file can feed several staging models (GA4: events, orders, refunds)
+    select
+        source_file,
+        sum(rows_kept) as rows_kept
+    from kept_rows
+    group by source_file
+),
+
 per_file as (
     select
         files.source_system,
         files.source_name,
         files.rows_read,
-        coalesce(kept.rows_kept, 0) as rows_kept,
+        coalesce(kept_per_file.rows_kept, 0) as rows_kept,
         coalesce(quarantined_rows.rows_quarantined, 0) as rows_quarantined
     from files
-    left join (
-        select
-            source_file,
-            sum(rows_kept) as rows_kept
-        from kept_rows
-        group by source_file
-    ) as kept
-        on files.source_file = kept.source_file
+    left join kept_per_file
+        on files.source_file = kept_per_file.source_file
     left join quarantined_rows
         on files.source_file = quarantined_rows.source_file
 ),
@@ -104,11 +107,11 @@ classified as (
             files.source_system,
             files.source_name,
             coalesce({{ duplicates }}, 0) as duplicates_dropped,
-            coalesce(sum(case when checked.is_erased then 1 else 0 end), 0) as rows_erased,
+            coalesce(sum(case when classified_rows.is_erased then 1 else 0 end), 0) as rows_erased,
             0 as rows_merged
-        from {{ checked }} as checked
+        from {{ checked }} as classified_rows
         inner join files
-            on checked.source_file = files.source_file
+            on classified_rows.source_file = files.source_file
         group by files.source_system, files.source_name
         union all
     {% endfor %}
@@ -136,6 +139,28 @@ classified as (
     from raw_tables
 ),
 
+file_figures as (
+    select
+        source_system,
+        source_name,
+        sum(rows_read) as rows_read,
+        sum(rows_kept) as rows_kept,
+        sum(rows_quarantined) as rows_quarantined
+    from per_file
+    group by source_system, source_name
+),
+
+classified_figures as (
+    select
+        source_system,
+        source_name,
+        sum(duplicates_dropped) as duplicates_dropped,
+        sum(rows_erased) as rows_erased,
+        sum(rows_merged) as rows_merged
+    from classified
+    group by source_system, source_name
+),
+
 counts as (
     select
         raw_tables.source_system,
@@ -147,29 +172,11 @@ counts as (
         classified_figures.rows_erased,
         classified_figures.rows_merged
     from raw_tables
-    left join (
-        select
-            source_system,
-            source_name,
-            sum(rows_read) as rows_read,
-            sum(rows_kept) as rows_kept,
-            sum(rows_quarantined) as rows_quarantined
-        from per_file
-        group by source_system, source_name
-    ) as file_figures
+    left join file_figures
         on
             raw_tables.source_system = file_figures.source_system
             and raw_tables.source_name = file_figures.source_name
-    inner join (
-        select
-            source_system,
-            source_name,
-            sum(duplicates_dropped) as duplicates_dropped,
-            sum(rows_erased) as rows_erased,
-            sum(rows_merged) as rows_merged
-        from classified
-        group by source_system, source_name
-    ) as classified_figures
+    inner join classified_figures
         on
             raw_tables.source_system = classified_figures.source_system
             and raw_tables.source_name = classified_figures.source_name
