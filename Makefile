@@ -83,8 +83,8 @@ docs: $(BIN)/.installed  ## dbt's docs site (models, columns, lineage) for offli
 	mv target/docs_site/static_index.html target/docs_site/index.html
 	@echo "docs: open $(CURDIR)/target/docs_site/index.html"
 
-bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M), update docs/benchmarks.md.
-	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),$(SCALE),1M)
+bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M; GA4=1 adds the GA4 export's build), update docs/benchmarks.md.
+	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),$(SCALE),1M) $(if $(GA4),--ga4)
 
 browser:  ## Debian's chromium and chromium-driver for the report's browser test, installed when missing.
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -94,11 +94,6 @@
 {% endmacro %}
 
 
-{% macro default__raw_ndjson_rows(source, directory, columns) %}
-    {{ exceptions.raise_compiler_error("raw_ndjson_rows has no implementation for adapter '" ~ adapter.type() ~ "'") }}
-{% endmacro %}
-
-
 {% macro duckdb__create_raw_source_views() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% for source in raw_source_tables() %}
@@ -339,6 +334,12 @@
 {% endmacro %}
 
 
+{#- Engines without a per-format reader build their views their own way (spark__create_raw_source_views). -#}
+{% macro default__raw_ndjson_rows(source, directory, columns) %}
+    {{ exceptions.raise_compiler_error("raw_ndjson_rows has no implementation for adapter '" ~ adapter.type() ~ "'") }}
+{% endmacro %}
+
+
 {#-
     Spark: an external Parquet table with the contract's schema over each source directory (so a
     missing or empty directory reads as no rows and absent nullable columns as nulls), then the
@@ -372,10 +373,13 @@
         {% set row_count = run_query('select count(*) from ' ~ files_table).columns[0].values()[0] %}
         {% if row_count > 0 %}
             {# a column present in any file counts: merge the files' schemas, not just the first one's #}
-            {% do run_query('set spark.sql.parquet.mergeSchema=true') %}
+            {#- recursive: a tool's export nests its files in directories that are not partitions
+                (GA4's events_YYYYMMDD/) -#}
+            {% do run_query('create or replace temporary view ' ~ source.identifier ~ '__inferred using parquet '
+                ~ "options (path '" ~ directory ~ "', recursiveFileLookup 'true', pathGlobFilter '*.parquet', "
+                ~ "mergeSchema 'true')") %}
             {% set present = run_query(
-                'describe select * from parquet.`' ~ directory ~ '`').columns[0].values() | map('lower') | list %}
-            {% do run_query('set spark.sql.parquet.mergeSchema=false') %}
+                'describe ' ~ source.identifier ~ '__inferred').columns[0].values() | map('lower') | list %}
             {% set missing_required = [] %}
             {% for column in columns %}
                 {% if column.required and column.file_column | lower not in present %}

@@ -200,7 +200,12 @@ def write_segment(connection: duckdb.DuckDBPyConnection, out: Path, email_source
         track_queries.append(
             "select " + order_common.format(id="order_id", at="ordered_at", site=SITE)
             + ", 'Order Completed' as event, 'Order Completed' as event_text, email, order_id, "
-            "amount::double as total, amount::double as revenue, currency from orders where status = 'completed'")
+            "amount::double as total, amount::double as revenue, currency from orders")
+        # a cancelled order reaches Segment as an order refunded in full at once
+        track_queries.append(
+            "select " + order_common.format(id="'cancel-' || order_id", at="ordered_at", site=SITE)
+            + ", 'Order Refunded' as event, 'Order Refunded' as event_text, null::varchar as email, order_id, "
+            "amount::double as total, amount::double as revenue, currency from orders where status = 'cancelled'")
         track_queries.append(
             "select " + order_common.format(id="refunds.refund_id", at="refunds.refunded_at", site=SITE).replace(
                 "customer_id", "orders.customer_id").replace("loaded_at", "refunds.loaded_at")

@@ -85,6 +85,7 @@ quarantined_rows as (
 ),
 
 kept_per_file as (
+    -- a tool's file can feed several staging models (GA4: events, orders, refunds)
     select
         source_file,
         sum(rows_kept) as rows_kept

@@ -2,6 +2,11 @@
 -- event the mapping passes on (not an intraday copy, not an order or refund), read by
 -- base_web__events through canonical_raw('web', 'events'). Event names -> event types: docs/sources.md.
 {{ config(enabled=var('web_source') == 'ga4') }}
+{#- sign-ups and unsubscribes come from here only when email_source is web (else from Klaviyo, and
+    these events are visits) -#}
+{% set email_from_web = var('email_source') == 'web' %}
+{% set signup_events = web_event_names('signup') if email_from_web else [] %}
+{% set unsubscribe_events = web_event_names('unsubscribe') if email_from_web else [] %}
 
 with
 
@@ -14,10 +19,8 @@ final as (
     select
         event_id,
         case
-            {% if var('email_source') == 'web' %}
-                when event_name in {{ sql_string_list(web_event_names('signup')) }} then 'email_signup'
-                when event_name in {{ sql_string_list(web_event_names('unsubscribe')) }} then 'email_unsubscribe'
-            {% endif %}
+            when event_name in {{ sql_string_list(signup_events) }} then 'email_signup'
+            when event_name in {{ sql_string_list(unsubscribe_events) }} then 'email_unsubscribe'
             when event_name = 'add_to_cart' then 'add_to_cart'
             when event_name = 'begin_checkout' then 'checkout_started'
             when event_name = 'login' then 'identify'

@@ -2,6 +2,11 @@
 -- pages, identifies and track calls the mapping passes on, read by base_web__events through
 -- canonical_raw('web', 'events'). Event names -> event types: docs/sources.md.
 {{ config(enabled=var('web_source') == 'segment') }}
+{#- sign-ups and unsubscribes come from here only when email_source is web (else from Klaviyo, and
+    these events are visits) -#}
+{% set email_from_web = var('email_source') == 'web' %}
+{% set signup_events = web_event_names('signup') if email_from_web else [] %}
+{% set unsubscribe_events = web_event_names('unsubscribe') if email_from_web else [] %}
 
 with
 
@@ -16,12 +21,10 @@ final as (
         case
             when segment_table = 'pages' then 'page_view'
             when segment_table = 'identifies' then 'identify'
-            {% if var('email_source') == 'web' %}
-                when event in {{ sql_string_list(web_event_names('signup')) }} then 'email_signup'
-                when event in {{ sql_string_list(web_event_names('unsubscribe')) }} then 'email_unsubscribe'
-            {% endif %}
-            when event = 'Product Added' then 'add_to_cart'
-            when event = 'Checkout Started' then 'checkout_started'
+            when event_name in {{ sql_string_list(signup_events) }} then 'email_signup'
+            when event_name in {{ sql_string_list(unsubscribe_events) }} then 'email_unsubscribe'
+            when event_name = 'Product Added' then 'add_to_cart'
+            when event_name = 'Checkout Started' then 'checkout_started'
             -- Product Viewed (keeps the product page's path) and any other track call: a visit
             else 'page_view'
         end as event_type,

@@ -12,39 +12,40 @@ source as (
 
 flattened as (
     select
-        _source_file,
-        _source_row_number,
+        ga4_rows._source_file,
+        ga4_rows._source_row_number,
         -- the BigQuery table a file was exported from is in its path (docs/sources.md)
-        lower(_source_file) like '%events_intraday_%' as is_intraday,
-        {{ clean_string('event_date') }} as event_date,
-        event_timestamp,
-        {{ clean_string('event_name') }} as event_name,
-        {{ clean_string('user_pseudo_id') }} as user_pseudo_id,
-        {{ clean_string('user_id') }} as user_id,
-        batch_event_index,
-        {{ list_value_for_key('event_params', 'page_location', 'string_value') }} as page_location,
-        {{ list_value_for_key('event_params', 'page_referrer', 'string_value') }} as page_referrer,
-        {{ list_value_for_key('event_params', 'ga_session_id', 'int_value') }} as ga_session_id,
-        {{ list_value_for_key('event_params', 'source', 'string_value') }} as param_source,
-        {{ list_value_for_key('event_params', 'medium', 'string_value') }} as param_medium,
-        {{ list_value_for_key('event_params', 'campaign', 'string_value') }} as param_campaign,
-        {{ list_value_for_key('event_params', 'currency', 'string_value') }} as currency,
+        lower(ga4_rows._source_file) like '%events_intraday_%' as is_intraday,
+        {{ clean_string('ga4_rows.event_date') }} as event_date,
+        ga4_rows.event_timestamp,
+        {{ clean_string('ga4_rows.event_name') }} as event_name,
+        {{ clean_string('ga4_rows.user_pseudo_id') }} as user_pseudo_id,
+        {{ clean_string('ga4_rows.user_id') }} as user_id,
+        ga4_rows.batch_event_index,
+        {{ list_value_for_key('ga4_rows.event_params', 'page_location', 'string_value') }} as page_location,
+        {{ list_value_for_key('ga4_rows.event_params', 'page_referrer', 'string_value') }} as page_referrer,
+        {{ list_value_for_key('ga4_rows.event_params', 'ga_session_id', 'int_value') }} as ga_session_id,
+        {{ list_value_for_key('ga4_rows.event_params', 'source', 'string_value') }} as param_source,
+        {{ list_value_for_key('ga4_rows.event_params', 'medium', 'string_value') }} as param_medium,
+        {{ list_value_for_key('ga4_rows.event_params', 'campaign', 'string_value') }} as param_campaign,
+        {{ list_value_for_key('ga4_rows.event_params', 'currency', 'string_value') }} as currency,
         coalesce(
-            {{ list_value_for_key('event_params', 'value', 'double_value') }},
-            {{ list_value_for_key('event_params', 'value', 'float_value') }},
-            {{ list_value_for_key('event_params', 'value', 'int_value') }}
+            {{ list_value_for_key('ga4_rows.event_params', 'value', 'double_value') }},
+            {{ list_value_for_key('ga4_rows.event_params', 'value', 'float_value') }},
+            {{ list_value_for_key('ga4_rows.event_params', 'value', 'int_value') }}
         ) as param_value,
         -- GA4 writes "(not set)" where the site sent no transaction id
         case
-            when {{ clean_string('ecommerce.transaction_id') }} <> '(not set)'
-                then {{ clean_string('ecommerce.transaction_id') }}
+            when {{ clean_string('ga4_rows.ecommerce.transaction_id') }} <> '(not set)'
+                then {{ clean_string('ga4_rows.ecommerce.transaction_id') }}
         end as transaction_id,
-        ecommerce.purchase_revenue,
-        ecommerce.refund_value,
-        collected_traffic_source.manual_source,
-        collected_traffic_source.manual_medium,
-        collected_traffic_source.manual_campaign_name
-    from source
+        -- struct fields (table.column.field): sqlfluff takes the column for a table
+        ga4_rows.ecommerce.purchase_revenue,  -- noqa: RF01
+        ga4_rows.ecommerce.refund_value,  -- noqa: RF01
+        ga4_rows.collected_traffic_source.manual_source,  -- noqa: RF01
+        ga4_rows.collected_traffic_source.manual_medium,  -- noqa: RF01
+        ga4_rows.collected_traffic_source.manual_campaign_name  -- noqa: RF01
+    from source as ga4_rows
 ),
 
 days_in_daily_export as (

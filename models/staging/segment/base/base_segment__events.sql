@@ -22,11 +22,11 @@ calls as (
             {{ clean_string('anonymous_id') }} as anonymous_id,
             {{ clean_string('user_id') }} as user_id,
             {% if table == 'pages' %}
-                cast(null as {{ dbt.type_string() }}) as event,
+                cast(null as {{ dbt.type_string() }}) as event_name,
             {% elif table == 'identifies' %}
-                cast(null as {{ dbt.type_string() }}) as event,
+                cast(null as {{ dbt.type_string() }}) as event_name,
             {% else %}
-                {{ clean_string('event') }} as event,
+                {{ clean_string('event') }} as event_name,
             {% endif %}
             {{ ts }} as occurred_at,
             -- the warehouse load time: Segment's loaded_at, else the row's write time (uuid_ts), else receipt
@@ -70,10 +70,10 @@ mapped as (
         calls.*,
         case
             when calls.segment_table = 'tracks' and per_event_ids.id is not null then 'per_event_copy'
-            when calls.event = 'Order Completed' and '{{ var("order_source") }}' = 'web' then 'orders'
-            when calls.event = 'Order Refunded' and '{{ var("order_source") }}' = 'web' then 'refunds'
+            when calls.event_name = 'Order Completed' and '{{ var("order_source") }}' = 'web' then 'orders'
+            when calls.event_name = 'Order Refunded' and '{{ var("order_source") }}' = 'web' then 'refunds'
             -- orders come from the order source, which has the refund; a completed order was a visit
-            when calls.event = 'Order Refunded' then 'order_source_copy'
+            when calls.event_name = 'Order Refunded' then 'order_source_copy'
             else 'events'
         end as becomes
     from calls
