@@ -7,7 +7,15 @@ SPARK_VENV := .venv-spark
 SPARK_BIN := $(SPARK_VENV)/bin
 # The oldest DuckDB the served file must open (BI tools bundle 1.x): a small environment for its test.
 READER_BIN := .venv-reader/bin
-RAW_DIR ?= data/raw
+# Source systems (docs/sources.md#source-systems), passed to dbt as vars and to the demo generator:
+# make run WEB_SOURCE=ga4 generates the demo store as a GA4 export and builds on it.
+WEB_SOURCE ?= contract
+EMAIL_SOURCE ?= web
+ORDER_SOURCE ?= contract
+# one generated store per combination: data/raw, data/raw_ga4, data/raw_segment_klaviyo_web-orders ...
+DEMO_SUFFIX := $(if $(filter-out contract,$(WEB_SOURCE)),_$(WEB_SOURCE))$(if $(filter klaviyo,$(EMAIL_SOURCE)),_klaviyo)$(if $(filter-out contract,$(ORDER_SOURCE)),_$(ORDER_SOURCE)-orders)
+RAW_DIR ?= data/raw$(DEMO_SUFFIX)
+SOURCE_VARS := --var web_source=$(WEB_SOURCE) --var email_source=$(EMAIL_SOURCE) --var order_source=$(ORDER_SOURCE)
 # Rate of injected faults for a generated store (make run RAW_DIR=data/raw_faults FAULTS=0.02).
 FAULTS ?= 0
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -38,21 +46,21 @@ $(READER_BIN)/.installed: requirements-reader.lock
 	touch $@
 
 $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
-	$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS)
+	$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS) --format $(WEB_SOURCE) --email-source $(EMAIL_SOURCE) --order-source $(ORDER_SOURCE)
 
 demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing.
 
 build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
-	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR)
+	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR) $(SOURCE_VARS)
 
 run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), report, audiences, summary.
-	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR)
+	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR) $(SOURCE_VARS)
 	$(BIN)/python scripts/report.py
 	$(BIN)/python scripts/export_audiences.py
 	$(BIN)/python scripts/summary.py
 
 refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) (incremental; FULL_REFRESH=1 rebuilds staging), then the report.
-	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR) $(if $(FULL_REFRESH),--full-refresh)
+	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR) $(SOURCE_VARS) $(if $(FULL_REFRESH),--full-refresh)
 	$(BIN)/python scripts/report.py
 
 next-day: $(BIN)/.installed demo-data  ## Append the next day's deliveries to the generated store in $(RAW_DIR) (then: make refresh).
@@ -77,8 +85,8 @@ docs: $(BIN)/.installed  ## dbt's docs site (models, columns, lineage) for offli
 	mv target/docs_site/static_index.html target/docs_site/index.html
 	@echo "docs: open $(CURDIR)/target/docs_site/index.html"
 
-bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M), update docs/benchmarks.md.
-	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),$(SCALE),1M)
+bench: $(BIN)/.installed  ## Benchmark full builds against the floor (SCALES=1M,10M; GA4=1 adds the GA4 export's build), update docs/benchmarks.md.
+	$(BIN)/python scripts/bench.py --scales $(or $(SCALES),$(SCALE),1M) $(if $(GA4),--ga4)
 
 browser:  ## Debian's chromium and chromium-driver for the report's browser test, installed when missing.
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -246,3 +246,76 @@ def marts_suites(string_columns: dict[str, list[str]], windows: list[int], marts
 
 
 SUITES_DIR = Path(__file__).resolve().parent
+
+
+# Required columns of the tool tables (as the sources YAML declares them) the raw suites check.
+SEGMENT_EVENT_TABLES = ("tracks", "order_completed", "order_refunded", "product_viewed", "product_added",
+                        "checkout_started", "signed_up", "unsubscribed")
+
+
+def tool_raw_suites(raw_views: dict[str, str], klaviyo_metrics: list[str]) -> list[SuiteSpec]:
+    """Suites over the tools' raw tables (docs/sources.md#source-systems) present in raw_views:
+    GA4's export, each Segment table, Klaviyo's events. Warnings name the quarantine reason the
+    tool's staging model gives those rows; klaviyo_metrics are the metric names staging maps."""
+    suites: list[SuiteSpec] = []
+    if "ga4" in raw_views:
+        suites.append(SuiteSpec(
+            name="raw_ga4",
+            query=f"""
+                select
+                    event_date, event_timestamp, event_name,
+                    nullif(trim(user_pseudo_id), '') is not null as has_cookie,
+                    try_cast(event_timestamp as bigint) as event_timestamp_value,
+                    case when event_name in ('purchase', 'refund')
+                         then coalesce(nullif(trim(ecommerce.transaction_id), ''), '(not set)') <> '(not set)'
+                    end as has_transaction_id
+                from {raw_views['ga4']}
+            """,
+            expectations=[
+                *_required_present(["event_date", "event_timestamp", "event_name"]),
+                gxe.ExpectColumnValuesToNotBeNull(column="event_timestamp_value", meta=warning("bad_timestamp")),
+                gxe.ExpectColumnValuesToBeInSet(column="has_cookie", value_set=[True], meta=warning("ga4_no_cookie")),
+                gxe.ExpectColumnValuesToBeInSet(column="has_transaction_id", value_set=[True],
+                                                meta=warning("missing_transaction_id")),
+            ],
+        ))
+    for directory, view in sorted(raw_views.items()):
+        if not directory.startswith("segment/"):
+            continue
+        table = directory.split("/", 1)[1]
+        has_event = table in SEGMENT_EVENT_TABLES
+        has_order = table in ("order_completed", "order_refunded")
+        suites.append(SuiteSpec(
+            name=f"raw_segment_{table}",
+            query=f"""
+                select
+                    id, "timestamp"{", event" if has_event else ""},
+                    try_cast("timestamp" as timestamp) as timestamp_value,
+                    coalesce(nullif(trim(anonymous_id), ''), nullif(trim(user_id), '')) is not null as has_identifier
+                    {", nullif(trim(order_id), '') as order_id_value" if has_order else ""}
+                from {view}
+            """,
+            expectations=[
+                *_required_present(["id", "timestamp", *(["event"] if has_event else [])]),
+                gxe.ExpectColumnValuesToNotBeNull(column="id", meta=warning("missing_key")),
+                gxe.ExpectColumnValuesToNotBeNull(column="timestamp_value", meta=warning("bad_timestamp")),
+                *([gxe.ExpectColumnValuesToNotBeNull(column="order_id_value", meta=warning("missing_order_id"))]
+                  if has_order else []),
+            ],
+        ))
+    if "klaviyo/events" in raw_views:
+        suites.append(SuiteSpec(
+            name="raw_klaviyo_events",
+            query=f"""
+                select id, metric_name, datetime, try_cast(datetime as timestamp) as datetime_value
+                from {raw_views['klaviyo/events']}
+            """,
+            expectations=[
+                *_required_present(["id", "metric_name", "datetime"]),
+                gxe.ExpectColumnValuesToNotBeNull(column="id", meta=warning("missing_key")),
+                gxe.ExpectColumnValuesToNotBeNull(column="datetime_value", meta=warning("bad_timestamp")),
+                gxe.ExpectColumnValuesToBeInSet(column="metric_name", value_set=klaviyo_metrics,
+                                                meta=warning("klaviyo_unmapped_metric")),
+            ],
+        ))
+    return suites

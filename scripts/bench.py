@@ -27,6 +27,7 @@ from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))
 BENCH = REPO_ROOT / "bench"
 EVENTS_PER_VISITOR = 5.75  # what the generator produces on average
 
@@ -103,14 +104,15 @@ def store_for(events: int, seed: int) -> Path:
     return raw
 
 
-def dbt_build(raw: Path, work: Path, full_refresh: bool = True) -> tuple[Measure, list[dict]]:
+def dbt_build(raw: Path, work: Path, full_refresh: bool = True,
+              dbt_vars: dict[str, object] | None = None) -> tuple[Measure, list[dict]]:
     """A dbt build into work/bench.duckdb: a full one into a new file, or incremental on the one there."""
     if full_refresh:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "bench.duckdb"), "DBT_PROFILES_DIR": str(REPO_ROOT)}
     command = [str(Path(sys.executable).with_name("dbt")), "build", *(["--full-refresh"] if full_refresh else []),
-               "--vars", json.dumps({"raw_data_dir": str(raw)}), "--target-path", str(work / "target"),
+               "--vars", json.dumps({"raw_data_dir": str(raw), **(dbt_vars or {})}), "--target-path", str(work / "target"),
                "--log-path", str(work / "logs")]
     result = measured(command, env)
     timings = json.loads((work / "target" / "run_results.json").read_text())["results"]
@@ -178,6 +180,27 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
     }
 
 
+def bench_ga4(events: int, seed: int, runs: int, contract_full: Measure) -> dict:
+    """The same store's web events as a GA4 export (scripts/formats_web.py; orders stay in the
+    contract): the median full build, and its cost over the contract's (issue #16: at most 1.25)."""
+    from formats_web import convert_store
+
+    store = store_for(events, seed)
+    ga4_raw = store.parent / "ga4_raw"
+    if not (ga4_raw / "_COMPLETE").exists():
+        shutil.rmtree(ga4_raw, ignore_errors=True)
+        convert_store(store, ga4_raw, "ga4")
+        shutil.copy(store / "_COMPLETE", ga4_raw / "_COMPLETE")
+    builds = []
+    for run in range(runs):
+        log.info("GA4 full build %d/%d", run + 1, runs)
+        measure, _ = dbt_build(ga4_raw, BENCH / "work" / "ga4", dbt_vars={"web_source": "ga4"})
+        builds.append(measure)
+    full = median(builds)
+    return {"full_build": asdict(full),
+            "over_contract": round(full.wall_s / contract_full.wall_s, 3) if contract_full.wall_s else None}
+
+
 def tool_versions() -> str:
     from importlib.metadata import version
 
@@ -186,16 +209,21 @@ def tool_versions() -> str:
 
 def markdown(results: list[dict]) -> str:
     lines = ["| events | date | runs | floor s | full build s | full / floor | incremental s | incremental / full "
-             "| fixed cost s | events/s | peak memory MB | DuckDB memory_limit | CPU s |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+             "| fixed cost s | events/s | peak memory MB | DuckDB memory_limit | CPU s | GA4 full build s (/ contract) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
     for r in results:
         incremental = r.get("incremental_refresh") or {}
         lines.append(f'| {r["events"]:,} | {r["date"]} | {r["runs"]} | {r["floor"]["wall_s"]} | {r["full_build"]["wall_s"]} | '
                      f'{r["full_over_floor"]} | {incremental.get("wall_s", "-")} | {r.get("incremental_over_full") or "-"} | '
                      f'{r["fixed_cost"]["wall_s"]} | {r["events_per_second_full"]:,} | '
                      f'{r["full_build"]["peak_rss_mb"]:,} | {r.get("duckdb_memory_limit", "3GB")} | '
-                     f'{r["full_build"]["cpu_s"]} |')
+                     f'{r["full_build"]["cpu_s"]} | {ga4_cell(r)} |')
     return "\n".join(lines)
+
+
+def ga4_cell(result: dict) -> str:
+    ga4 = result.get("ga4")
+    return f'{ga4["full_build"]["wall_s"]} ({ga4["over_contract"]})' if ga4 else "-"
 
 
 def latest_results() -> list[dict]:
@@ -221,7 +249,9 @@ def write_docs() -> None:
         "build on an empty store (dbt's own work: parsing, ~250 nodes, connections). Peak memory is the "
         "build process's (DuckDB runs in it). Incremental: one `dbt build` (models and tests) after "
         "`generate_data.py --append-day` on the fully built file, a single run (\"-\": measured before "
-        "incremental staging existed).\n")
+        "incremental staging existed). GA4 (`make bench GA4=1`): the same store's web events written as a GA4 "
+        "export (`scripts/formats_web.py`), full build, and its time over the contract's full build (\"-\": "
+        "not measured).\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where stores, work and results go (default: %(default)s)")
     parser.add_argument("--docs-only", action="store_true",
                         help="only rewrite docs/benchmarks.md from the stored results (no measuring)")
+    parser.add_argument("--ga4", action="store_true",
+                        help="also build the same store written as a GA4 export and report its cost over the contract's")
     args = parser.parse_args(argv)
     BENCH = args.bench_dir.resolve()
     if args.docs_only:
@@ -249,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for events in scales:
         result = bench_scale(events, args.seed, args.runs)
+        if args.ga4:
+            result["ga4"] = bench_ga4(events, args.seed, args.runs, Measure(**result["full_build"]))
         results.append(result)
         out = BENCH / "results" / f'{result["date"]}-{events}.json'
         out.parent.mkdir(parents=True, exist_ok=True)

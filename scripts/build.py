@@ -1,6 +1,6 @@
 """Run `dbt build` on the project and, when a test fails, show the rows it found.
 
-Before dbt, every raw Parquet file is checked (scripts/preflight.py): an unreadable file or one
+Before dbt, every raw Parquet and CSV file is checked (scripts/preflight.py): an unreadable file or one
 missing a required column stops the run with one line naming it and exit code 2, and the
 warehouse is left as it was.
 
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                   ", ".join(sorted(SCHEMA_NAMES)))
         return 2
     # File-level faults stop the run before dbt touches the warehouse.
-    faults = check_raw_store(args.raw_dir) if args.raw_dir is not None else []
+    faults = check_raw_store(args.raw_dir, extra) if args.raw_dir is not None else []
     for fault in faults:
         log.error("raw file fault: %s", fault)
     if faults:

@@ -25,6 +25,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from formats_web import WEB_FORMATS, convert_store  # noqa: E402
+from formats_orders import ORDER_FORMATS, write_order_format  # noqa: E402
+
 log = logging.getLogger("generate_data")
 
 SECONDS_PER_DAY = 86_400
@@ -713,6 +717,24 @@ def write_chunks(spec: StoreSpec, chunks: int, out: Path, progress: tqdm) -> Non
     write_store({"ad_spend": summed_ad_spend(ad_spend)}, out, progress)
 
 
+def web_and_order_formats(store_format: str, order_source: str) -> tuple[str, str | None]:
+    """(web format, order format or None): --format shopify_csv|orders_file is an order format with
+    contract web events; --order-source shopify_csv|orders_file one beside a web --format."""
+    if store_format in ORDER_FORMATS:
+        return "contract", store_format
+    return store_format, order_source if order_source in ORDER_FORMATS else None
+
+
+def in_tool_format(canonical: Path, web_format: str, email_source: str, order_source: str) -> Path:
+    """The generated contract store rewritten in a tool's format (formats_web.py), in place of it."""
+    converted = canonical.with_name(canonical.name + f".{web_format}")
+    shutil.rmtree(converted, ignore_errors=True)
+    convert_store(canonical, converted, web_format, email_source=email_source, order_source=order_source)
+    shutil.rmtree(canonical)
+    converted.rename(canonical)
+    return canonical
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/raw"), help="output directory (default: data/raw)")
@@ -730,6 +752,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--append-day", action="store_true",
                         help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
                              "re-deliveries) to the existing store in --out, for an incremental refresh")
+    parser.add_argument("--format", choices=("contract", *WEB_FORMATS, *ORDER_FORMATS), default="contract",
+                        help="web source format: the raw-data contract, or the store's web events (and, with "
+                             "--order-source web, its orders) as GA4's export or Segment's tables "
+                             "(scripts/formats_web.py); or an order tool's format for the orders, the web events "
+                             "staying in the contract (shopify_csv: Shopify's orders export; orders_file: a "
+                             "spreadsheet in the default column map; scripts/formats_orders.py). Default: contract")
+    parser.add_argument("--email-source", choices=("web", "klaviyo"), default="web",
+                        help="with a tool --format: e-mail sign-ups in the web events, or as Klaviyo events")
+    parser.add_argument("--order-source", choices=("contract", "web", *ORDER_FORMATS), default="contract",
+                        help="orders in the contract, as the web source's purchase events (with a web tool "
+                             "--format), or in an order tool's format (shopify_csv, orders_file; build with "
+                             "--var order_source=<it>)")
     parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
                         help="add faulty rows (every quarantine reason), later re-deliveries and messier good rows, "
                              "each at RATE of a source's rows, and write file-level faults to OUT_file_faults/ "
@@ -753,8 +787,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and not args.overwrite:
         log.error("%s exists; pass --overwrite to replace it", args.out)
         return 2
+    web_format, order_format = web_and_order_formats(args.format, args.order_source)
+    if (web_format != "contract" or order_format) and args.faults:
+        log.error("--faults writes faults of the raw-data contract: use it with --format contract")
+        return 2
+    if args.format in ORDER_FORMATS and args.order_source != "contract":
+        log.error("--format %s is the orders' format: leave --order-source out", args.format)
+        return 2
     spec = StoreSpec(visitors=args.visitors, start=args.start, end=args.end, seed=args.seed)
     chunks = -(-args.visitors // max(1, args.chunk_visitors))
+    if order_format and chunks > 1:
+        log.error("orders as %s are for stores of up to --chunk-visitors visitors", order_format)
+        return 2
     if chunks > 1 and args.faults:
         log.error("--faults is for stores of up to --chunk-visitors visitors (one chunk)")
         return 2
@@ -778,6 +822,11 @@ def main(argv: list[str] | None = None) -> int:
                          ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
                                    for name in tables))
             write_store(tables, staging, progress)
+    if web_format != "contract":
+        staging = in_tool_format(staging, web_format, args.email_source,
+                                 "contract" if order_format else args.order_source)
+    if order_format:
+        write_order_format(staging, order_format, spec.seed)
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)

@@ -36,7 +36,7 @@ REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import INCREMENTAL_STAGING, warehouse_path  # noqa: E402
 from hash_key import hash_key_problem  # noqa: E402
-from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+from preflight import EXIT_FILE_FAULT, check_raw_store, parse_vars  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
 
 log = logging.getLogger("refresh")
@@ -148,10 +148,13 @@ def read_facts(working: Path, record: RunRecord) -> None:
                 f"select count(*) from {table} where staged_in_invocation = ?", [invocation]).fetchall()[0][0]
             for table in INCREMENTAL_STAGING
         }
+        # a tool's raw table is named with its system (ga4.events), the contract's alone (events)
+        table_name = ("case when source_system = 'contract' then source_name "
+                      "else source_system || '.' || source_name end")
         record.rows_read = dict(connection.execute(
-            "select source_name, rows_read from audit.raw_row_accounting order by 1").fetchall())
+            f"select {table_name}, rows_read from audit.raw_row_accounting order by 1").fetchall())
         record.rows_quarantined = dict(connection.execute(
-            "select source_name, rows_quarantined from audit.raw_row_accounting order by 1").fetchall())
+            f"select {table_name}, rows_quarantined from audit.raw_row_accounting order by 1").fetchall())
         record.mart_rows = {mart: connection.execute(f"select count(*) from marts.{mart}").fetchall()[0][0]
                             for mart in marts_to_publish(connection)}
         as_of = connection.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchall()[0][0]
@@ -259,12 +262,12 @@ def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: 
         problem = hash_key_problem()
         if problem:
             raise RefreshFailed(f"hash key refused: {problem}")
-        faults = check_raw_store(raw_dir)
+        faults = check_raw_store(raw_dir, parse_vars(extra_vars))
         if faults:
             raise RefreshFailed(f"raw file fault: {faults[0]}" + (f" (+{len(faults) - 1} more)" if len(faults) > 1
                                                                    else ""), EXIT_FILE_FAULT)
         var_args = [arg for item in extra_vars for arg in ("--var", item)]
-        if run_step([sys.executable, str(SCRIPTS / "validate.py"), "--suite", "raw", "--raw-dir", str(raw_dir)],
+        if run_step([sys.executable, str(SCRIPTS / "validate.py"), "--suite", "raw", "--raw-dir", str(raw_dir), *var_args],
                     env).returncode != 0:
             raise RefreshFailed("audit failed: a fatal raw expectation failed (see the table above)")
         dbt_args = ["--", "--full-refresh"] if full_refresh else []

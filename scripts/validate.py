@@ -24,8 +24,9 @@ REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 sys.path.insert(0, str(REPO_ROOT / "gx"))
 from build import warehouse_path  # noqa: E402
-from contract import parquet_files, raw_sources  # noqa: E402
-from preflight import EXIT_FILE_FAULT, check_raw_store  # noqa: E402
+from contract import csv_files, duckdb_type, ndjson_files, parquet_files, raw_sources  # noqa: E402
+from contract import project_var as build_var  # noqa: E402
+from preflight import EXIT_FILE_FAULT, check_raw_store, parse_vars  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
 
 log = logging.getLogger("validate")
@@ -47,20 +48,39 @@ class Failure:
         return self.severity != "warning"
 
 
-def raw_views(connection: duckdb.DuckDBPyConnection, raw_dir: Path) -> dict[str, str]:
-    """Create one view per source with files, holding exactly the contract columns."""
+def raw_views(connection: duckdb.DuckDBPyConnection, raw_dir: Path,
+              dbt_vars: dict[str, object] | None = None) -> dict[str, str]:
+    """Create one view per source with files (Parquet and CSV), holding exactly the contract columns
+    under their contract names (file columns renamed as meta.file_column and column maps say)."""
     views: dict[str, str] = {}
-    for directory, source in raw_sources().items():
-        if not parquet_files(raw_dir, source):
+    for directory, source in raw_sources(dbt_vars=dbt_vars).items():
+        readers = []
+        if parquet_files(raw_dir, source):
+            pattern = str(raw_dir / directory / "**" / "*.parquet").replace("'", "''")
+            readers.append(f"read_parquet('{pattern}', union_by_name = true, hive_partitioning = false)")
+        if csv_files(raw_dir, source):
+            pattern = str(raw_dir / directory / "**" / "*.csv").replace("'", "''")
+            readers.append(f"read_csv('{pattern}', header = true, all_varchar = true, delim = ',', quote = '\"', "
+                           "escape = '\"', union_by_name = true)")
+        if ndjson_files(raw_dir, source):
+            patterns = ", ".join(f"'{str(path).replace(chr(39), chr(39) * 2)}'" for path in ndjson_files(raw_dir, source))
+            readers.append(f"read_json([{patterns}], format = 'newline_delimited', union_by_name = true)")
+        if not readers:
             log.info("raw %s: no files, nothing to validate", directory)
             continue
-        pattern = str(raw_dir / directory / "**" / "*.parquet").replace("'", "''")
-        reader = f"read_parquet('{pattern}', union_by_name = true, hive_partitioning = false)"
-        present = {row[0].lower() for row in connection.execute(f"describe select * from {reader}").fetchall()}
-        columns = [c.name if c.name.lower() in present else f"cast(null as {c.data_type}) as {c.name}"
-                   for c in source.columns if c.name.lower() in present or not c.required]
-        connection.execute(f"create or replace view raw_{directory} as select {', '.join(columns)} from {reader}")
-        views[directory] = f"raw_{directory}"
+        selects = []
+        for reader in readers:
+            present = {row[0].lower() for row in connection.execute(f"describe select * from {reader}").fetchall()}
+            columns = []
+            for c in source.columns:
+                if c.read_from and c.read_from.lower() in present:
+                    columns.append(f'"{c.read_from}" as {c.name}')
+                elif not c.required:
+                    columns.append(f"cast(null as {duckdb_type(c.data_type)}) as {c.name}")
+            selects.append(f"select {', '.join(columns)} from {reader}")
+        view = "raw_" + directory.replace("/", "_")
+        connection.execute(f"create or replace view {view} as {' union all by name '.join(selects)}")
+        views[directory] = view
     return views
 
 
@@ -147,20 +167,25 @@ def failure_table(failures: list[Failure]) -> str:
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows)
 
 
-def validate_raw(raw_dir: Path, docs_dir: Path) -> int:
+def validate_raw(raw_dir: Path, docs_dir: Path, dbt_vars: dict[str, object] | None = None) -> int:
     if not raw_dir.exists():
         log.info("raw store %s does not exist: every source is empty, nothing to validate", raw_dir)
         return 0
-    faults = check_raw_store(raw_dir)
+    faults = check_raw_store(raw_dir, dbt_vars)
     if faults:
         for fault in faults:
             log.error("raw file fault: %s", fault)
         return EXIT_FILE_FAULT
-    from suites import raw_suites
+    from suites import raw_suites, tool_raw_suites
+    from suites_orders import order_tool_suites
 
     with duckdb.connect() as connection:
-        views = raw_views(connection, raw_dir)
-        failures = run_suites(connection, raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days")), docs_dir)
+        views = raw_views(connection, raw_dir, dbt_vars)
+        suites = raw_suites(views, iso_currencies(), project_var("max_occurred_after_loaded_days"))
+        klaviyo_metrics = [*project_var("klaviyo_signup_metrics"), *project_var("klaviyo_unsubscribe_metrics")]
+        suites += tool_raw_suites(views, klaviyo_metrics)
+        suites += order_tool_suites(views, iso_currencies(), lambda name: build_var(name, dbt_vars))
+        failures = run_suites(connection, suites, docs_dir)
     return report(failures, "raw")
 
 
@@ -195,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=["raw", "marts"], required=True, help="which suites to run")
     parser.add_argument("--raw-dir", type=Path, default=Path("data/raw"), help="raw store (default: data/raw)")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="a dbt var the build gets (repeatable): column maps, the selected source systems")
     parser.add_argument("--db", type=Path, default=None, help="warehouse for --suite marts (default: $CUSTOMER_LEVELS_DB)")
     parser.add_argument("--docs-dir", type=Path, default=None,
                         help="Data Docs output (default: target/gx_data_docs/<suite>)")
@@ -203,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     # GX writes usage statistics and config under the home directory unless told not to.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     if args.suite == "raw":
-        return validate_raw(args.raw_dir, docs_dir)
+        return validate_raw(args.raw_dir, docs_dir, parse_vars(args.var))
     return validate_marts(args.db or warehouse_path(), docs_dir)
 
 

@@ -1,4 +1,5 @@
--- Every raw row is kept in staging, quarantined, a later delivery of a kept key, or erased.
+-- Every raw row is kept in staging, quarantined, a later delivery of a kept key (or a copy a tool
+-- mapping drops), erased, or merged into another kept row.
 -- Rows unaccounted for after an incremental run were loaded before the lookback window
 -- (var late_arrival_lookback_days) when their file landed: rebuild with --full-refresh.
 {{ config(store_failures=true) }}
@@ -11,13 +12,15 @@ accounting as (
 
 final as (
     select
+        source_system,
         source_name,
         rows_read,
         rows_kept,
         rows_quarantined,
         duplicates_dropped,
         rows_erased,
-        rows_read - (rows_kept + rows_quarantined + duplicates_dropped + rows_erased) as rows_unaccounted,
+        rows_merged,
+        rows_read - (rows_kept + rows_quarantined + duplicates_dropped + rows_erased + rows_merged) as rows_unaccounted,
         'loaded before the incremental lookback window, or lost: rebuild with --full-refresh' as hint
     from accounting
     where not is_balanced

@@ -1,0 +1,102 @@
+-- Every raw GA4 event row, flattened (the parameters read pulled out of event_params), with the
+-- canonical table it becomes (events, orders, refunds) or why the GA4 mapping itself drops it as a
+-- copy (is_tool_duplicate), and the reason the mapping rejects it (source_quarantine_reason).
+-- Grain: raw row. Ephemeral: read by stg_ga4__events / __orders / __refunds and the accounting.
+{{ config(enabled=var('web_source') == 'ga4') }}
+
+with
+
+source as (
+    select * from {{ source('ga4', 'events') }}
+),
+
+flattened as (
+    select
+        ga4_rows._source_file,
+        ga4_rows._source_row_number,
+        -- the BigQuery table a file was exported from is in its path (docs/sources.md)
+        lower(ga4_rows._source_file) like '%events_intraday_%' as is_intraday,
+        {{ clean_string('ga4_rows.event_date') }} as event_date,
+        ga4_rows.event_timestamp,
+        {{ clean_string('ga4_rows.event_name') }} as event_name,
+        {{ clean_string('ga4_rows.user_pseudo_id') }} as user_pseudo_id,
+        {{ clean_string('ga4_rows.user_id') }} as user_id,
+        ga4_rows.batch_event_index,
+        {{ list_value_for_key('ga4_rows.event_params', 'page_location', 'string_value') }} as page_location,
+        {{ list_value_for_key('ga4_rows.event_params', 'page_referrer', 'string_value') }} as page_referrer,
+        {{ list_value_for_key('ga4_rows.event_params', 'ga_session_id', 'int_value') }} as ga_session_id,
+        {{ list_value_for_key('ga4_rows.event_params', 'source', 'string_value') }} as param_source,
+        {{ list_value_for_key('ga4_rows.event_params', 'medium', 'string_value') }} as param_medium,
+        {{ list_value_for_key('ga4_rows.event_params', 'campaign', 'string_value') }} as param_campaign,
+        {{ list_value_for_key('ga4_rows.event_params', 'currency', 'string_value') }} as currency,
+        coalesce(
+            {{ list_value_for_key('ga4_rows.event_params', 'value', 'double_value') }},
+            {{ list_value_for_key('ga4_rows.event_params', 'value', 'float_value') }},
+            {{ list_value_for_key('ga4_rows.event_params', 'value', 'int_value') }}
+        ) as param_value,
+        -- GA4 writes "(not set)" where the site sent no transaction id
+        case
+            when {{ clean_string('ga4_rows.ecommerce.transaction_id') }} <> '(not set)'
+                then {{ clean_string('ga4_rows.ecommerce.transaction_id') }}
+        end as transaction_id,
+        -- struct fields (table.column.field): sqlfluff takes the column for a table
+        ga4_rows.ecommerce.purchase_revenue,  -- noqa: RF01
+        ga4_rows.ecommerce.refund_value,  -- noqa: RF01
+        ga4_rows.collected_traffic_source.manual_source,  -- noqa: RF01
+        ga4_rows.collected_traffic_source.manual_medium,  -- noqa: RF01
+        ga4_rows.collected_traffic_source.manual_campaign_name  -- noqa: RF01
+    from source as ga4_rows
+),
+
+days_in_daily_export as (
+    -- a day the daily table holds is read from it only: the intraday table is its draft
+    select distinct event_date
+    from flattened
+    where not is_intraday
+),
+
+mapped as (
+    select
+        flattened.*,
+        {{ timestamp_from_epoch_micros('flattened.event_timestamp') }} as occurred_at,
+        -- the export has no load time: a daily table is written after its day ends, an intraday row
+        -- within minutes of the event (docs/sources.md: GA4 loaded_at)
+        case
+            when flattened.is_intraday then {{ timestamp_from_epoch_micros('flattened.event_timestamp') }}
+            else {{ dbt.safe_cast(dbt.dateadd('day', 1, date_from_yyyymmdd('flattened.event_date')), dbt.type_timestamp()) }}
+        end as loaded_at,
+        -- GA4 has no event id: the same event exported twice gets the same one
+        {{ dbt.concat(["'ga4:'", dbt.hash(dbt.concat([
+            "coalesce(flattened.user_pseudo_id, '')", "'|'",
+            "coalesce(" ~ dbt.safe_cast('flattened.event_timestamp', dbt.type_string()) ~ ", '')", "'|'",
+            "coalesce(flattened.event_name, '')", "'|'",
+            "coalesce(" ~ dbt.safe_cast('flattened.ga_session_id', dbt.type_string()) ~ ", '')", "'|'",
+            "coalesce(" ~ dbt.safe_cast('flattened.batch_event_index', dbt.type_string()) ~ ", '')", "'|'",
+            "coalesce(flattened.page_location, '')"
+        ]))]) }} as event_id,
+        case
+            when flattened.is_intraday and days_in_daily_export.event_date is not null then 'intraday_copy'
+            when flattened.event_name = 'purchase' and '{{ var("order_source") }}' = 'web' then 'orders'
+            when flattened.event_name = 'refund' and '{{ var("order_source") }}' = 'web' then 'refunds'
+            -- orders come from the order source, which has the refund; a purchase was a visit
+            when flattened.event_name = 'refund' then 'order_source_copy'
+            else 'events'
+        end as becomes
+    from flattened
+    left join days_in_daily_export
+        on flattened.event_date = days_in_daily_export.event_date
+),
+
+final as (
+    select
+        *,
+        becomes in ('intraday_copy', 'order_source_copy') as is_tool_duplicate,
+        case
+            -- consent mode: sent without analytics consent, no cookie to give the event to
+            when user_pseudo_id is null then 'ga4_no_cookie'
+            when becomes in ('orders', 'refunds') and transaction_id is null then 'missing_transaction_id'
+        end as source_quarantine_reason
+    from mapped
+)
+
+select * from final

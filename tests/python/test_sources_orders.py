@@ -1,0 +1,284 @@
+"""Order tools (issue #17): Shopify's orders export, the Shopify connector's tables and an orders
+file, each mapped into the shop contract. One small hand-worked store (fixtures/order_sources,
+its README tells the store) is built in the canonical contract and in each format: every format
+builds the same marts, and its trap rows only quarantine, each with its reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import FIXTURES, REPO_ROOT, Build, build_project, write_raw_store
+from person_hashes import email_hash
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+from formats_web import convert_store  # noqa: E402
+
+STORE = FIXTURES / "order_sources"
+T = dt.datetime
+D = dt.date
+ANN, BOB, CAT = (f"customer:{email_hash(e)}" for e in ("ann@example.com", "bob@example.com", "cat@example.com"))
+# The spreadsheet's columns, its clock and its credit notes (fixtures/order_sources/orders_file)
+ORDERS_FILE_VARS = {
+    "order_source": "orders_file",
+    "orders_file_columns": {"order_id": "Invoice", "customer_id": "Customer", "email": "E-mail", "ordered_at": "Date",
+                            "amount": None, "quantity": "Qty", "unit_price": "Price", "product_id": "SKU",
+                            "currency": "Curr", "status": "State"},
+    "orders_file_timestamp_format": "%m/%d/%Y %H:%M",
+    "orders_file_timezone": "America/New_York",
+    "orders_file_credit_prefix": "C",
+}
+# Types Fivetran writes the connector's columns with (fixtures hold them as text)
+CONNECTOR_TYPES = {"created_at": "timestamp", "cancelled_at": "timestamp", "processed_at": "timestamp",
+                   "_fivetran_synced": "timestamp", "total_price": "double", "subtotal": "double", "total_tax": "double",
+                   "amount": "double", "tax_amount": "double", "test": "boolean", "_fivetran_deleted": "boolean",
+                   "id": "bigint", "order_id": "bigint", "refund_id": "bigint"}
+
+
+def canonical_raw(raw_dir: Path, work_dir: Path, sources: tuple[str, ...] = ("events", "orders", "refunds")) -> Path:
+    """The canonical store (or some of its sources), its customer ids the keyed hash of each e-mail
+    (the export has no ids)."""
+    fixture = work_dir / "canonical_fixture"
+    fixture.mkdir()
+    people = {"{ann}": "ann@example.com", "{bob}": "bob@example.com", "{cat}": "cat@example.com"}
+    for source in sources:
+        text = (STORE / "canonical" / f"{source}.csv").read_text()
+        for placeholder, address in people.items():
+            text = text.replace(placeholder, email_hash(address))
+        (fixture / f"{source}.csv").write_text(text)
+    return write_raw_store(fixture, raw_dir)
+
+
+def ga4_events_raw(raw_dir: Path, work_dir: Path) -> Path:
+    """The store's web events as GA4's export (formats_web.py writes it from the contract's events)."""
+    events = canonical_raw(work_dir / "canonical_events", work_dir, ("events",))
+    convert_store(events, work_dir / "ga4_store", "ga4")
+    shutil.copytree(work_dir / "ga4_store" / "ga4", raw_dir / "ga4")
+    return raw_dir
+
+
+def connector_raw(raw_dir: Path) -> Path:
+    """The connector's tables as Parquet, typed as Fivetran writes them, one file per `_file`."""
+    connection = duckdb.connect()
+    for path in sorted((STORE / "shopify").glob("*.csv")):
+        reader = f"read_csv('{path}', all_varchar = true, header = true)"
+        names = [d[0] for d in connection.execute(f"select * from {reader}").description]
+        casts = ", ".join(f"try_cast(nullif({n}, '') as {CONNECTOR_TYPES.get(n, 'varchar')}) as {n}"
+                          for n in names if n != "_file")
+        for (file_name,) in connection.execute(f"select distinct _file from {reader}").fetchall():
+            target = raw_dir / "shopify" / path.stem / file_name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            connection.execute(f"copy (select {casts} from {reader} where _file = '{file_name}') "
+                               f"to '{target}' (format parquet)")
+    return raw_dir
+
+
+def copied_raw(raw_dir: Path, fixture: str, directory: str) -> Path:
+    shutil.copytree(STORE / fixture, raw_dir / directory)
+    return raw_dir
+
+
+def with_contract_events(raw_dir: Path, work_dir: Path) -> Path:
+    """The store's web events in the contract, beside an order tool's files."""
+    shutil.copytree(canonical_raw(work_dir / "events_only", work_dir, ("events",)) / "events", raw_dir / "events")
+    return raw_dir
+
+
+def built(build: Build) -> Build:
+    assert build.result.returncode == 0, build.output[-5000:]
+    return build
+
+
+@pytest.fixture(scope="module")
+def canonical(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    work_dir = tmp_path_factory.mktemp("orders_canonical")
+    return built(build_project(canonical_raw(work_dir / "raw", work_dir), work_dir))
+
+
+@pytest.fixture(scope="module")
+def shopify_csv(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    work_dir = tmp_path_factory.mktemp("orders_shopify_csv")
+    raw = with_contract_events(copied_raw(work_dir / "raw", "shopify_csv", "shopify_csv"), work_dir)
+    return built(build_project(raw, work_dir, order_source="shopify_csv"))
+
+
+@pytest.fixture(scope="module")
+def orders_file(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    work_dir = tmp_path_factory.mktemp("orders_orders_file")
+    raw = with_contract_events(copied_raw(work_dir / "raw", "orders_file", "orders_file"), work_dir)
+    return built(build_project(raw, work_dir, **ORDERS_FILE_VARS))
+
+
+@pytest.fixture(scope="module")
+def shopify(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The mixed store: GA4's web events and the Shopify connector's orders."""
+    work_dir = tmp_path_factory.mktemp("orders_shopify")
+    raw = ga4_events_raw(connector_raw(work_dir / "raw"), work_dir)
+    return built(build_project(raw, work_dir, web_source="ga4", order_source="shopify"))
+
+
+def test_the_canonical_store_levels(canonical: Build) -> None:
+    # As of 2024-03-14 every refund is known: #1003 and #1009 (fully refunded) never count, #1004
+    # and #1006 are cancelled. ann: a visitor from 03-08 (her cookie, logged in as her on 03-09),
+    # then #1001, #1002 (net 25), #1008 -> regular on 03-13 (3 in 365 days); bob: browsed on 03-09,
+    # no valid order: a visitor; cat: #1007 (authorized) then #1010; a-vis: one visit.
+    assert canonical.rows("select person_id, level_number, valid_from, valid_to from marts.fct_level_history "
+                          "order by person_id, valid_from") == sorted([
+        (ANN, 2, D(2024, 3, 8), D(2024, 3, 9)), (ANN, 4, D(2024, 3, 9), D(2024, 3, 10)),
+        (ANN, 5, D(2024, 3, 10), D(2024, 3, 13)), (ANN, 6, D(2024, 3, 13), None),
+        (BOB, 2, D(2024, 3, 9), None),
+        (CAT, 4, D(2024, 3, 13), D(2024, 3, 14)), (CAT, 5, D(2024, 3, 14), None),
+        ("anonymous:a-vis", 2, D(2024, 3, 11), None),
+    ])
+    assert canonical.rows("select person_id, level_number, valid_order_count from marts.dim_people "
+                          "order by person_id") == sorted([(ANN, 6, 3), (BOB, 2, 0), (CAT, 5, 2),
+                                                           ("anonymous:a-vis", 2, 0)])
+
+
+def test_the_mixed_store_links_ga4_visitors_to_shopify_buyers(shopify: Build) -> None:
+    # GA4's user_id is the Shopify customer id (here the e-mail's keyed hash, as for a guest): ann's
+    # cookie and bob's visit are the buyers' people, not people of their own
+    assert shopify.rows("select person_id, first_visit_at from marts.dim_people where person_id in "
+                        f"('{ANN}', '{BOB}') order by person_id") == sorted([(ANN, T(2024, 3, 8, 12, 0)),
+                                                                              (BOB, T(2024, 3, 9, 9, 0))])
+    assert shopify.scalar("select count(*) from marts.dim_people") == 4
+
+
+@pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify"])
+def test_each_format_builds_the_canonical_marts(store: str, canonical: Build, request: pytest.FixtureRequest) -> None:
+    build: Build = request.getfixturevalue(store)
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{canonical.database}' as canonical (read_only)")
+        connection.execute(f"attach '{build.database}' as tool (read_only)")
+        marts = [name for (name,) in connection.execute(
+            "select table_name from information_schema.tables where table_catalog = 'canonical' "
+            "and table_schema = 'marts' order by 1").fetchall()]
+        assert "fct_orders" in marts and "fct_level_history" in marts
+        for mart in marts:
+            for left, right in (("canonical", "tool"), ("tool", "canonical")):
+                extra = connection.execute(f"select count(*) from (select * from {left}.marts.{mart} "
+                                           f"except all select * from {right}.marts.{mart})").fetchall()[0][0]
+                assert extra == 0, f"{store} {mart}: {extra} rows in {left} only"
+        assert connection.execute("select count(*) from tool.marts.fct_orders").fetchall()[0][0] == 9
+
+
+@pytest.mark.parametrize("store", ["shopify_csv", "orders_file"])
+def test_local_times_become_utc_across_the_dst_change(store: str, request: pytest.FixtureRequest) -> None:
+    # New York moved to daylight time at 02:00 on 2024-03-10: #1003 at 01:30 EST, #1002 at 03:30 EDT.
+    build: Build = request.getfixturevalue(store)
+    assert build.rows("select order_id, ordered_at from staging.stg_shop__orders "
+                      "where order_id in ('#1001', '#1002', '#1003', '#1010') order by order_id") == [
+        ("#1001", T(2024, 3, 9, 15, 0)), ("#1002", T(2024, 3, 10, 7, 30)), ("#1003", T(2024, 3, 10, 6, 30)),
+        ("#1010", T(2024, 3, 14, 10, 0))]
+
+
+def test_shopify_export_refunds_are_dated_at_its_last_order(shopify_csv: Build) -> None:
+    # Refunded Amount has no date: the export's last order (#1010, 06:00 EDT) dates every refund.
+    assert shopify_csv.rows("select order_id, refunded_at, amount from staging.stg_shop__refunds order by order_id") == [
+        ("#1002", T(2024, 3, 14, 10, 0), Decimal("15.00")), ("#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
+        ("#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")), ("#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
+    # a line item's row adds to no order: #1001 is 25.00 (2 x 10 + 5), from its first row only
+    assert shopify_csv.scalar("select amount from staging.stg_shop__orders where order_id = '#1001'") == Decimal("25.00")
+
+
+def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(orders_file: Build) -> None:
+    # C2001's P2 line: ann's #1002 (later than #1001, which holds P2 too); its P1 line: #1008 and #1009
+    # were placed at the same time, the later id wins; #1006's own -2 line refunds #1006.
+    assert orders_file.rows("select refund_id, order_id, amount from staging.stg_shop__refunds order by refund_id") == [
+        ("#1006-1", "#1006", Decimal("60.00")), ("C2001-1", "#1002", Decimal("15.00")),
+        ("C2001-2", "#1009", Decimal("10.00")), ("C2002-1", "#1003", Decimal("30.00"))]
+    # lines sum to the order: #1002 = 25 + 3 x 5
+    assert orders_file.scalar("select amount from staging.stg_shop__orders where order_id = '#1002'") == Decimal("40.00")
+
+
+@pytest.mark.parametrize("store, expected", [
+    ("shopify_csv", [("orders", "#1005", "payment_pending"), ("orders", "#1011", "missing_key")]),
+    ("orders_file", [("orders", "#1005", "payment_pending"), ("orders", "#1099", "missing_key"),
+                     ("refunds", "C2003-1", "orphan_refund")]),
+    ("shopify", [("orders", "#1005", "payment_pending"), ("orders", "#1012", "test_order"),
+                 ("orders", "#1013", "deleted_row"), ("refunds", "905", "no_money_refunded"),
+                 ("refunds", "order_line_refund:7099", "orphan_refund_line")]),
+])
+def test_trap_rows_are_quarantined_with_their_reasons(store: str, expected: list, request: pytest.FixtureRequest) -> None:
+    build: Build = request.getfixturevalue(store)
+    assert build.rows("select source_name, record_key, quarantine_reason from audit.quarantine "
+                      "order by source_name, record_key") == expected
+
+
+@pytest.mark.parametrize("store, expected", [
+    # 13 rows: 11 orders' first rows (9 kept, #1005 and #1011 quarantined) + 2 further line items
+    ("shopify_csv", [("shopify_csv", "orders", 13, 9, 2, 0, 0, 2)]),
+    # 18 rows: 9 kept orders + 4 kept credits, #1005, #1099 and C2003 quarantined, #1001's and #1002's second lines
+    ("orders_file", [("orders_file", "orders_file", 18, 13, 3, 0, 0, 2)]),
+    # order: 13 rows = 9 kept + #1005, #1012, #1013 + #1001 again; refund: 4 kept + 905; 4 refund
+    # lines and the adjustment merged into their refunds, line 7099 an orphan
+    ("shopify", [("shopify", "order", 13, 9, 3, 1, 0, 0), ("shopify", "order_adjustment", 1, 0, 0, 0, 0, 1),
+                 ("shopify", "order_line_refund", 5, 0, 1, 0, 0, 4), ("shopify", "refund", 5, 4, 1, 0, 0, 0)]),
+])
+def test_every_raw_row_is_accounted_for(store: str, expected: list, request: pytest.FixtureRequest) -> None:
+    build: Build = request.getfixturevalue(store)
+    assert build.rows("select source_system, source_name, rows_read, rows_kept, rows_quarantined, duplicates_dropped, "
+                      "rows_erased, rows_merged from audit.raw_row_accounting "
+                      "where source_system not in ('contract', 'ga4') order by source_name") == expected
+    assert build.scalar("select bool_and(is_balanced) from audit.raw_row_accounting")
+
+
+def test_a_mapped_column_missing_from_a_file_stops_the_preflight(tmp_path: Path) -> None:
+    raw_dir = copied_raw(tmp_path / "raw", "orders_file", "orders_file")
+    broken = raw_dir / "orders_file" / "2024" / "march.csv"
+    broken.parent.mkdir()
+    broken.write_text("Invoice,E-mail,Date,SKU,Qty,Curr,State\n#2001,x@example.com,03/20/2024 10:00,P1,1,USD,paid\n")
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(raw_dir),
+         "--var", "orders_file_columns=" + json.dumps(ORDERS_FILE_VARS["orders_file_columns"])],
+        capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert f"{broken}: missing required column(s): Customer, Price" in result.stderr
+    assert "invoices.csv" not in result.stderr
+
+
+@pytest.mark.parametrize("order_format", ["shopify_csv", "orders_file"])
+def test_the_generator_writes_the_demo_orders_in_a_tool_format(order_format: str, tmp_path: Path) -> None:
+    out = tmp_path / "raw"
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "generate_data.py"), "--out", str(out),
+                             "--visitors", "3000", "--format", order_format], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (out / "orders").exists() and not (out / "refunds").exists()
+    files = list((out / order_format).glob("*.csv"))
+    assert len(files) == 1
+    with duckdb.connect() as connection:
+        reader = f"read_csv('{files[0]}', all_varchar = true, header = true)"
+        if order_format == "shopify_csv":
+            # every order's line items add up to the Total on its first row
+            mismatched = connection.execute(f"""
+                select count(*) from (
+                    select "Name", max(try_cast("Total" as decimal(18, 2))) as total,
+                           sum(try_cast("Lineitem quantity" as int) * try_cast("Lineitem price" as decimal(18, 2))) as lines
+                    from {reader} group by "Name") where total <> lines""").fetchall()[0][0]
+            assert mismatched == 0
+        else:
+            header = [d[0] for d in connection.execute(f"select * from {reader}").description]
+            assert header == ["order_id", "customer_id", "email", "ordered_at", "amount", "currency", "status"]
+            assert connection.execute(f"select count(*) from {reader} where amount like '-%'").fetchall()[0][0] > 0
+    preflight = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(out)],
+                               capture_output=True, text=True, check=False)
+    assert preflight.returncode == 0, preflight.stderr
+
+
+def test_an_export_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
+    raw_dir = copied_raw(tmp_path / "raw", "shopify_csv", "shopify_csv")
+    broken = raw_dir / "shopify_csv" / "orders_export_2.csv"
+    broken.write_text("Name,Email,Financial Status,Created at,Currency\n#2001,x@example.com,paid,"
+                      "2024-03-20 10:00:00 -0400,USD\n")
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(raw_dir)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [f"raw file fault: {broken}: missing required column(s): Total"]
