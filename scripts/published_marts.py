@@ -12,6 +12,7 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "fct_level_history": ("person_id", "valid_from"),
     "fct_customer_predictions": ("person_id",),
     "mart_level_distribution": ("month", "level_number"),
+    "mart_lifecycle": ("month", "level_number", "lifecycle_status"),
     "mart_stage_funnel": ("month", "stage"),
     "mart_stage_conversion_cohorts": ("month", "stage"),
     "mart_stage_focus": ("month", "stage"),

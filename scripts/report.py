@@ -1,6 +1,7 @@
 """Write reports/customer_levels.html: one self-contained page (Plotly inlined, no network) showing
 the six levels, the funnel against its targets with the weakest stage, how fast people move, the
-marketing-methods sheet with its gaps, and cohort LTV; above them, the ad channels to add to
+marketing-methods sheet with its gaps, cohort LTV, who to reach now and the buyer lifecycle
+(new, resurrected, newly dormant, RFM groups); above them, the ad channels to add to
 seeds/marketing_channels.csv, if any. Reads only the marts."""
 
 from __future__ import annotations
@@ -255,6 +256,53 @@ def audiences_section(connection) -> Section:
                    "exports/audiences/ (hashed e-mails, ready for customer-match uploads).</p>")
 
 
+def lifecycle_section(connection, charts: Charts) -> Section:
+    title = "7. Buyer lifecycle"
+    flow = rows(connection, """
+        select
+            month,
+            sum(people) filter (where lifecycle_status = 'new') as new,
+            sum(people) filter (where lifecycle_status = 'resurrected') as resurrected,
+            sum(people) filter (where lifecycle_status = 'retained') as retained,
+            sum(newly_dormant) filter (where level_number >= 4) as newly_dormant,
+            sum(people) filter (where lifecycle_status = 'dormant' and level_number >= 4) as dormant
+        from marts.mart_lifecycle
+        group by month
+        order by month""")
+    if not flow or not any(r["new"] for r in flow):
+        return Section("lifecycle", title, "No buyers yet.", missing("No valid orders yet: no buyer lifecycle to show."))
+    months = [r["month"] for r in flow]
+    figure = go.Figure([
+        go.Bar(name="new", x=months, y=[r["new"] for r in flow], marker_color="#2ca02c"),
+        go.Bar(name="resurrected", x=months, y=[r["resurrected"] for r in flow], marker_color="#98df8a"),
+        go.Bar(name="newly dormant", x=months, y=[-r["newly_dormant"] for r in flow], marker_color=WEAKEST_COLOUR),
+        go.Scatter(name="net flow", mode="lines+markers", x=months, marker_color="#222",
+                   y=[r["new"] + r["resurrected"] - r["newly_dormant"] for r in flow]),
+    ])
+    figure.update_layout(barmode="relative")
+    figure.update_yaxes(title="buyers in the month")
+    latest = flow[-1]
+    net = latest["new"] + latest["resurrected"] - latest["newly_dormant"]
+    reading = (f'In {latest["month"]:%B %Y}: {latest["new"]:,} new and {latest["resurrected"]:,} resurrected buyers, '
+               f'{latest["newly_dormant"]:,} newly dormant - a net flow of {net:+,}; {latest["retained"]:,} ordered '
+               f'again after ordering the month before.')
+    table = "".join(
+        f'<tr><td>{r["month"]:%Y-%m}</td><td data-metric="lifecycle-new-{r["month"]:%Y-%m}">{r["new"]:,}</td>'
+        f'<td>{r["resurrected"]:,}</td><td>{r["retained"]:,}</td><td>{r["newly_dormant"]:,}</td>'
+        f'<td data-metric="lifecycle-net-{r["month"]:%Y-%m}">{r["new"] + r["resurrected"] - r["newly_dormant"]:+,}</td>'
+        f'<td>{r["dormant"]:,}</td></tr>' for r in flow[-12:])
+    groups = rows(connection, """
+        select rfm_group, count(*) as people from marts.dim_people group by rfm_group order by people desc, rfm_group""")
+    group_rows = "".join(f'<tr><td>{html.escape(g["rfm_group"])}</td>'
+                         f'<td data-metric="rfm-{html.escape(g["rfm_group"])}">{g["people"]:,}</td></tr>' for g in groups)
+    body = (charts.html(figure, 340)
+            + "<table><tr><th>month</th><th>new</th><th>resurrected</th><th>retained</th><th>newly dormant</th>"
+              f"<th>net flow</th><th>dormant buyers</th></tr>{table}</table>"
+            + "<p>Now, by RFM group (Shopify's names; people with no order are prospects):</p>"
+            + f'<table class="numbers"><tr><th>RFM group</th><th>people</th></tr>{group_rows}</table>')
+    return Section("lifecycle", title, reading, body)
+
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -292,7 +340,8 @@ def render(database: Path) -> str:
         month = latest_complete_month(connection)
         sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
                     speed_section(connection, charts, month), marketing_section(connection, charts, month),
-                    cohort_section(connection, charts), audiences_section(connection)]
+                    cohort_section(connection, charts), audiences_section(connection),
+                    lifecycle_section(connection, charts)]
         channels_notice = unmapped_channels_notice(unmapped_channels(connection))
     notices = (f'<p class="notice" id="unmapped-channels">{html.escape(channels_notice)}</p>'
                if channels_notice else "")

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import REPO_ROOT, Build
 
-SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts", "audiences"]
+SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts", "audiences", "lifecycle"]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
                                   "people-level-5": "1", "people-level-6": "1"}
     charts = browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
     drawn = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
-    assert charts == 7 and drawn >= charts  # every figure drawn by Plotly, offline
+    assert charts == 8 and drawn >= charts  # every figure drawn by Plotly, offline
     audiences = {element.get_attribute("data-metric"): element.text
                  for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='audience-members-']")}
     assert audiences == dict(marts_store.rows(
@@ -84,6 +84,18 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
     # March (tests/python/test_marts.py): no ad spend on stage 1, nothing on stage 5
     assert [row.text.split()[0] for row in gap_rows] == ["1", "5"]
     assert browser.find_elements(By.ID, "unmapped-channels") == []  # both channels are in the seed
+    # first valid orders (fixtures/marts_store/orders.csv): cD, cG in January, cB in February, cA, cH
+    # in March; nobody resurrected or dormant within three months (dormant_after_days 180)
+    lifecycle = {element.get_attribute("data-metric"): element.text
+                 for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='lifecycle-']")}
+    assert lifecycle == {"lifecycle-new-2025-01": "2", "lifecycle-net-2025-01": "+2",
+                         "lifecycle-new-2025-02": "1", "lifecycle-net-2025-02": "+1",
+                         "lifecycle-new-2025-03": "2", "lifecycle-net-2025-03": "+2"}
+    # RFM on 31 March: cA (R5 F1 M2) and cH (R5 F1 M1) new; cB (R5 F2 M3), cD (R5 F3 M2) and cG
+    # (65 days: R4, F1 M1) promising; the three people without an order prospects
+    groups = {element.get_attribute("data-metric"): element.text
+              for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='rfm-']")}
+    assert groups == {"rfm-prospects": "3", "rfm-promising": "3", "rfm-new": "2"}
 
 
 def test_orders_only_store_renders_without_errors(browser, orders_only: Build, tmp_path: Path) -> None:
@@ -103,6 +115,7 @@ def test_empty_store_says_what_is_missing(browser, empty_store: Build, tmp_path:
     assert "No people yet: the store has no web events and no valid orders." in missing
     assert "No valid orders yet: no cohort to show." in missing
     assert "No one to reach yet: the store has no data." in missing
+    assert "No valid orders yet: no buyer lifecycle to show." in missing
 
 
 def test_one_month_store_says_there_is_no_complete_month(browser, duplicate_delivery: Build,
