@@ -16,6 +16,7 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "mart_stage_funnel": ("month", "stage"),
     "mart_stage_conversion_cohorts": ("month", "stage"),
     "mart_stage_focus": ("month", "stage"),
+    "mart_stage_opportunity": ("month", "stage"),
     "mart_cohort_ltv": ("cohort_month", "acquisition_channel", "months_since_first_order"),
     "mart_cohort_ltv_forecast": ("cohort_month",),
     "fct_audience_membership": ("person_id", "audience"),

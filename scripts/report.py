@@ -129,7 +129,49 @@ def funnel_section(connection, charts: Charts, month: dt.date | None) -> Section
                    f'<strong>{html.escape(weakest["stage_name"])}</strong></p>')
     else:
         reading, callout = f"No stage had candidates and a target in {month:%B %Y}.", ""
-    return Section("funnel", "2. The funnel", reading, callout + charts.html(figure) + charts.html(trend_figure, 320))
+    opportunity_reading, opportunity_body = opportunity_part(connection, month)
+    return Section("funnel", "2. The funnel", f"{reading} {opportunity_reading}".strip(),
+                   callout + charts.html(figure) + opportunity_body + charts.html(trend_figure, 320))
+
+
+def money(value) -> str:
+    return "n/a" if value is None else f"{float(value):,.2f}"
+
+
+def opportunity_part(connection, month: dt.date) -> tuple[str, str]:
+    """The stage worth most in money (mart_stage_opportunity) beside the weakest, and the table behind it."""
+    if not connection.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                              "and table_name = 'mart_stage_opportunity'").fetchone()[0]:
+        return "", ""
+    stages = rows(connection, f"""
+        select stage, stage_name, candidates, converted, conversion_gap, value_per_conversion, opportunity_value,
+               opportunity_value_low, opportunity_value_high, is_gap_uncertain, is_biggest_opportunity, is_weakest
+        from marts.mart_stage_opportunity where month = date '{month}' order by stage""")
+    biggest = next((r for r in stages if r["is_biggest_opportunity"]), None)
+    weakest = next((r for r in stages if r["is_weakest"]), None)
+    if biggest is None:
+        reading = "In money, no stage is short of its target this month."
+        callout = '<p id="biggest-opportunity">In money, no stage is short of its target this month.</p>'
+    else:
+        uncertain = " - though the gap could be zero (the target is inside the rate's interval)" \
+            if biggest["is_gap_uncertain"] else ""
+        same = ("the same stage as the weakest" if weakest and weakest["stage"] == biggest["stage"]
+                else f'not the weakest stage (stage {weakest["stage"]})' if weakest else "")
+        reading = (f'Worth most in money: stage {biggest["stage"]} {biggest["stage_name"]}, about '
+                   f'{money(biggest["opportunity_value"])} ({money(biggest["opportunity_value_low"])} to '
+                   f'{money(biggest["opportunity_value_high"])}){uncertain}; {same}.')
+        callout = (f'<p id="biggest-opportunity">Worth most in money: stage {biggest["stage"]} '
+                   f'<strong>{html.escape(biggest["stage_name"])}</strong> ({html.escape(same)})</p>')
+    table = "".join(
+        f'<tr><td>{r["stage"]}</td><td>{html.escape(r["stage_name"])}</td><td>{r["candidates"]:,}</td>'
+        f'<td>{r["converted"]:,}</td><td>{r["conversion_gap"]:+,.1f}</td><td>{money(r["value_per_conversion"])}</td>'
+        f'<td data-metric="opportunity-{r["stage"]}">{money(r["opportunity_value"])}</td>'
+        f'<td>{money(r["opportunity_value_low"])} to {money(r["opportunity_value_high"])}</td>'
+        f'<td>{"yes" if r["is_gap_uncertain"] else ""}</td></tr>' for r in stages)
+    body = (callout + "<table><tr><th>stage</th><th>name</th><th>candidates</th><th>converted</th>"
+            "<th>gap to target</th><th>value of one more conversion</th><th>opportunity</th>"
+            f"<th>95 % interval</th><th>gap could be zero</th></tr>{table}</table>")
+    return reading, body
 
 
 def speed_section(connection, charts: Charts, month: dt.date | None) -> Section:

@@ -15,13 +15,13 @@ scores as (
 
 combinations as (
     select
-        recency.score as recency_score,
-        frequency.score as frequency_score,
-        monetary.score as monetary_score,
-        (frequency.score + monetary.score) / 2.0 as fm_score
-    from scores as recency
-    cross join scores as frequency
-    cross join scores as monetary
+        recency_scores.score as recency_score,
+        frequency_scores.score as frequency_score,
+        monetary_scores.score as monetary_score,
+        (frequency_scores.score + monetary_scores.score) / 2.0 as fm_score
+    from scores as recency_scores
+    cross join scores as frequency_scores
+    cross join scores as monetary_scores
 ),
 
 matches as (
@@ -29,7 +29,7 @@ matches as (
         combinations.recency_score,
         combinations.frequency_score,
         combinations.monetary_score,
-        count(rfm_groups.rfm_group) as groups
+        count(rfm_groups.rfm_group) as matching_groups
     from combinations
     left join rfm_groups
         on
@@ -40,4 +40,4 @@ matches as (
 )
 
 select * from matches
-where groups <> 1
+where matching_groups <> 1

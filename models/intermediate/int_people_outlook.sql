@@ -26,22 +26,38 @@ rfm_groups as (
     select * from {{ ref('rfm_groups') }}
 ),
 
-{% if var('clv_predictions_enabled') -%}
 predictions as (
-    select * from {{ ref('int_customer_predictions') }}
-),
-
-parameters as (
-    select * from {{ ref('clv_model_parameters') }}
+    {% if var('clv_predictions_enabled') -%}
+        select * from {{ ref('int_customer_predictions') }}
+    {%- else -%}
+        -- predictions disabled (engine without dbt Python models): no rows
+        select
+            cast(null as {{ dbt.type_string() }}) as person_id,
+            cast(null as {{ dbt.type_float() }}) as p_alive,
+            cast(null as {{ dbt.type_float() }}) as predicted_horizon_value,
+            cast(null as {{ dbt.type_float() }}) as age,
+            cast(null as integer) as frequency
+        from {{ ref('int_as_of_date') }}
+        where 1 = 0
+    {%- endif %}
 ),
 
 bgnbd as (
-    select
-        r,
-        alpha,
-        time_unit_days
-    from parameters
-    where model_name = 'bg_nbd' and fit_status = 'ok'
+    {% if var('clv_predictions_enabled') -%}
+        select
+            r,
+            alpha,
+            time_unit_days
+        from {{ ref('clv_model_parameters') }}
+        where model_name = 'bg_nbd' and fit_status = 'ok'
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_float() }}) as r,
+            cast(null as {{ dbt.type_float() }}) as alpha,
+            cast(null as {{ dbt.type_float() }}) as time_unit_days
+        from {{ ref('int_as_of_date') }}
+        where 1 = 0
+    {%- endif %}
 ),
 
 predicted as (
@@ -57,18 +73,6 @@ predicted as (
     left join bgnbd
         on 1 = 1
 ),
-{%- else -%}
-predicted as (
-    -- predictions disabled (engine without dbt Python models): no rows
-    select
-        cast(null as {{ dbt.type_string() }}) as person_id,
-        cast(null as {{ dbt.type_float() }}) as p_alive,
-        cast(null as {{ dbt.type_float() }}) as predicted_horizon_value,
-        cast(null as {{ dbt.type_float() }}) as expected_days_to_next_order
-    from as_of
-    where 1 = 0
-),
-{%- endif %}
 
 purchase_days as (
     select
@@ -115,14 +119,17 @@ scores as (
     -- each score is 1 + the cut points reached (vars rfm_*: four cut points, scores 1-5)
     select
         *,
-        case when valid_order_count > 0 then 1
-            {%- for days in recency_days %} + case when days_since_last_order <= {{ days }} then 1 else 0 end{% endfor %}
+        case
+            when valid_order_count > 0
+                then 1{% for days in recency_days %} + case when days_since_last_order <= {{ days }} then 1 else 0 end{% endfor %}
         end as recency_score,
-        case when valid_order_count > 0 then 1
-            {%- for orders_reached in frequency_orders %} + case when valid_order_count >= {{ orders_reached }} then 1 else 0 end{% endfor %}
+        case
+            when valid_order_count > 0
+                then 1{% for reached in frequency_orders %} + case when valid_order_count >= {{ reached }} then 1 else 0 end{% endfor %}
         end as frequency_score,
-        case when valid_order_count > 0 then 1
-            {%- for value in monetary_values %} + case when net_revenue >= {{ value }} then 1 else 0 end{% endfor %}
+        case
+            when valid_order_count > 0
+                then 1{% for value in monetary_values %} + case when net_revenue >= {{ value }} then 1 else 0 end{% endfor %}
         end as monetary_score
     from buyer_facts
 ),

@@ -64,6 +64,11 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
     # March 2025 is the latest complete month; its weakest stage is 4 (tests/python/test_marts.py)
     weakest = browser.find_element(By.ID, "weakest-stage")
     assert weakest.is_displayed() and "first_time_to_repeat_buyer" in weakest.text
+    # every stage beat its target in March, so no stage is short of it in money; stage 4's
+    # opportunity: (4 x 8 % - 1) x 45 = -30.60 (tests/python/test_semantic_layer.py)
+    assert browser.find_element(By.ID, "biggest-opportunity").text == \
+        "In money, no stage is short of its target this month."
+    assert browser.find_element(By.CSS_SELECTOR, "[data-metric='opportunity-4']").text == "-30.60"
     people = {element.get_attribute("data-metric"): element.text
               for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='people-level-']")}
     expected = dict(marts_store.rows("select 'people-level-' || level_number, cast(people as varchar) "
@@ -96,6 +101,14 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
     groups = {element.get_attribute("data-metric"): element.text
               for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='rfm-']")}
     assert groups == {"rfm-prospects": "3", "rfm-promising": "3", "rfm-new": "2"}
+
+
+def test_summary_names_the_weakest_stage_and_the_biggest_opportunity(marts_store: Build) -> None:
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "summary.py"), "--db",
+                             str(marts_store.database)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "weakest stage in 2025-03: stage 4 first_time_to_repeat_buyer" in result.stdout
+    assert "biggest opportunity in money: none (no stage is short of its target)" in result.stdout
 
 
 def test_orders_only_store_renders_without_errors(browser, orders_only: Build, tmp_path: Path) -> None:
