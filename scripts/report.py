@@ -345,6 +345,87 @@ def lifecycle_section(connection, charts: Charts) -> Section:
     return Section("lifecycle", title, reading, body)
 
 
+def method_impact_section(connection) -> Section:
+    title = "8. Did the methods work?"
+    pairs = rows(connection, """
+        select after_window.marketing_method as method, after_window.stage, after_window.started_on, after_window.window_end,
+               after_window.is_full_window,
+               before_window.conversion_rate as rate_before, before_window.candidates as candidates_before,
+               after_window.conversion_rate as rate_after, after_window.candidates as candidates_after,
+               after_window.rate_difference, after_window.rate_difference_low, after_window.rate_difference_high,
+               after_window.is_difference_significant, after_window.difference_in_differences,
+               after_window.difference_in_differences_low, after_window.difference_in_differences_high,
+               after_window.overlapping_methods
+        from marts.mart_method_impact as after_window
+        inner join marts.mart_method_impact as before_window
+            on after_window.marketing_method = before_window.marketing_method
+            and before_window.method_window = 'before'
+        where after_window.method_window = 'after'
+        order by after_window.started_on, after_window.marketing_method""")
+    if not pairs:
+        return Section("methods", title, "No method has started yet.",
+                       missing("No marketing method with a start date by the as-of date (seeds/marketing_methods.csv)."))
+
+    def points(value) -> str:
+        return "n/a" if value is None else f"{float(value) * 100:+.1f} pts"
+
+    body_rows = "".join(
+        f'<tr><td>{html.escape(r["method"])}</td><td>{r["stage"]}</td><td>{r["started_on"]}</td>'
+        f'<td>{pct(r["rate_before"])} of {r["candidates_before"]:,}</td>'
+        f'<td>{pct(r["rate_after"])} of {r["candidates_after"]:,}{"" if r["is_full_window"] else " (window cut short)"}</td>'
+        f'<td data-metric="method-difference-{html.escape(r["method"])}">{points(r["rate_difference"])}</td>'
+        f'<td>{points(r["rate_difference_low"])} to {points(r["rate_difference_high"])}</td>'
+        f'<td>{points(r["difference_in_differences"])} ({points(r["difference_in_differences_low"])} to '
+        f'{points(r["difference_in_differences_high"])})</td>'
+        f'<td>{html.escape(r["overlapping_methods"] or "")}</td></tr>' for r in pairs)
+    table = ("<table><tr><th>method</th><th>stage</th><th>started</th><th>conversion before</th>"
+             "<th>conversion after</th><th>difference</th><th>95 % interval</th>"
+             "<th>against the other stages</th><th>running at the same time</th></tr>"
+             f"{body_rows}</table>")
+    significant = [r["method"] for r in pairs if r["is_difference_significant"]]
+    reading = ("Before/after evidence, not proof: the windows are different weeks of the year (seasonality), "
+               "other methods may run at the same time, and small stages give wide intervals. ")
+    reading += (f'A change beyond noise after: {", ".join(significant)}.' if significant
+                else "No method is followed by a change beyond noise yet.")
+    return Section("methods", title, reading, table)
+
+
+def validation_section(connection, charts: Charts) -> Section:
+    title = "9. Do the predictions deserve trust?"
+    if not connection.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                              "and table_name = 'mart_clv_validation'").fetchone()[0]:
+        return Section("validation", title, "Predictions are disabled.",
+                       missing("Predictions are disabled (var clv_predictions_enabled): nothing to validate."))
+    cells = rows(connection, "select * from marts.mart_clv_validation order by calibration_frequency")
+    if not cells:
+        return Section("validation", title, "No buyer before the calibration end.",
+                       missing("No buyer bought before the calibration end: nothing to validate yet."))
+    first = cells[0]
+    period = (f'fitted on orders to {first["calibration_end_date"]}, asked for {first["calibration_end_date"]} '
+              f'to {first["holdout_end_date"]}')
+    if first["fit_status"] != "ok":
+        return Section("validation", title, f"No fit on the calibration period ({period}).",
+                       missing(f'BG/NBD could not be fitted on the calibration period: {first["fit_status"]}.'))
+    labels = [("7+" if c["calibration_frequency"] == 7 else str(c["calibration_frequency"])) for c in cells]
+    figure = go.Figure([
+        go.Scatter(name="actual", mode="lines+markers", x=labels, y=[c["actual_per_buyer"] for c in cells]),
+        go.Scatter(name="predicted", mode="lines+markers", x=labels, y=[c["predicted_per_buyer"] for c in cells]),
+    ])
+    figure.update_xaxes(title="repeat purchase days in the calibration period", type="category")
+    figure.update_yaxes(title="purchase days in the holdout, per buyer")
+    error = first["total_relative_error"]
+    reading = (f'BG/NBD {period}: {first["total_predicted_holdout_purchase_days"]:,.0f} purchase days predicted '
+               f'against {first["total_actual_holdout_purchase_days"]:,} actual'
+               + (f' ({error:+.1%}).' if error is not None else '.'))
+    table = "".join(
+        f'<tr><td>{label}</td><td>{c["buyers"]:,}</td><td>{c["actual_per_buyer"]:.2f}</td>'
+        f'<td>{c["predicted_per_buyer"]:.2f}</td></tr>' for label, c in zip(labels, cells))
+    body = (charts.html(figure, 320) + '<table class="numbers"><tr><th>calibration repeat days</th><th>buyers</th>'
+            f'<th>actual per buyer</th><th>predicted per buyer</th></tr>{table}</table>'
+            f'<p data-metric="validation-error">{"n/a" if error is None else f"{error:+.1%}"}</p>')
+    return Section("validation", title, reading, body)
+
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -383,7 +464,8 @@ def render(database: Path) -> str:
         sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
                     speed_section(connection, charts, month), marketing_section(connection, charts, month),
                     cohort_section(connection, charts), audiences_section(connection),
-                    lifecycle_section(connection, charts)]
+                    lifecycle_section(connection, charts), method_impact_section(connection),
+                    validation_section(connection, charts)]
         channels_notice = unmapped_channels_notice(unmapped_channels(connection))
     notices = (f'<p class="notice" id="unmapped-channels">{html.escape(channels_notice)}</p>'
                if channels_notice else "")

@@ -17,21 +17,8 @@ wilson as (
     -- Wilson score interval for converted / candidates (z = var opportunity_interval_z)
     select
         focus.*,
-        case
-            when focus.candidates > 0
-                then (
-                    cast(focus.converted as double) / focus.candidates
-                    + {{ z }} * {{ z }} / (2.0 * focus.candidates)
-                ) / (1 + {{ z }} * {{ z }} / focus.candidates)
-        end as wilson_centre,
-        case
-            when focus.candidates > 0
-                then {{ z }} / (1 + {{ z }} * {{ z }} / focus.candidates) * sqrt(
-                        cast(focus.converted as double) / focus.candidates
-                        * (1 - cast(focus.converted as double) / focus.candidates) / focus.candidates
-                        + {{ z }} * {{ z }} / (4.0 * focus.candidates * focus.candidates)
-                    )
-        end as wilson_half_width
+        {{ wilson_bound('focus.converted', 'focus.candidates', z, 'lower') }} as rate_low,
+        {{ wilson_bound('focus.converted', 'focus.candidates', z, 'upper') }} as rate_high
     from focus
 ),
 
@@ -44,15 +31,15 @@ gaps as (
         wilson.candidates,
         wilson.converted,
         wilson.conversion_rate,
-        wilson.wilson_centre - wilson.wilson_half_width as conversion_rate_low,
-        wilson.wilson_centre + wilson.wilson_half_width as conversion_rate_high,
+        wilson.rate_low as conversion_rate_low,
+        wilson.rate_high as conversion_rate_high,
         wilson.target_conversion_rate,
         wilson.candidates * wilson.target_conversion_rate as conversions_at_target,
         wilson.candidates * wilson.target_conversion_rate - wilson.converted as conversion_gap,
         -- a higher true rate means a smaller gap: the gap's interval runs from the rate's upper bound
-        wilson.candidates * (wilson.target_conversion_rate - (wilson.wilson_centre + wilson.wilson_half_width))
+        wilson.candidates * (wilson.target_conversion_rate - wilson.rate_high)
             as conversion_gap_low,
-        wilson.candidates * (wilson.target_conversion_rate - (wilson.wilson_centre - wilson.wilson_half_width))
+        wilson.candidates * (wilson.target_conversion_rate - wilson.rate_low)
             as conversion_gap_high,
         wilson.is_weakest,
         conversion_values.value_per_conversion,

@@ -185,6 +185,19 @@ def test_cdnow_predictions_fill_the_marts(cdnow_build: Build) -> None:
     assert sum(size for _, size in cohorts) == 2357
 
 
+def test_cdnow_holdout_validation_counts_the_holdout(cdnow_build: Build) -> None:
+    # calibration to 1997-04-01 (the as-of date 1997-09-30 less clv_holdout_days = 182), holdout to
+    # 1997-09-30: every one of the 2,357 customers first bought in Q1 1997, and they bought on
+    # 1,629 customer-days from 2 April to 30 September (counted from CDNOW_sample.txt outside the project)
+    buyers, actual, status, calibration_end = cdnow_build.rows(
+        "select sum(buyers), max(total_actual_holdout_purchase_days), min(fit_status), "
+        "max(calibration_end_date) from marts.mart_clv_validation")[0]
+    assert (buyers, actual, status, str(calibration_end)) == (2357, 1629, "ok", "1997-04-01")
+    assert cdnow_build.scalar("select count(*) from marts.mart_clv_validation") == 8  # 0..6 and 7+
+    assert cdnow_build.scalar(
+        "select count(*) from marts.mart_clv_validation where predicted_holdout_purchase_days > 0") == 8
+
+
 def test_conditional_expectation_matches_the_paper() -> None:
     # Fader, Hardie & Lee (2005), section 5: x = 2, t_x = 30.43, T = 38.86 -> 1.226 purchases in 39 weeks
     model = clv.BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0)
@@ -230,7 +243,8 @@ def test_disabled_predictions_leave_the_rest_of_the_project(tmp_path: Path) -> N
     build = build_project(raw_dir, tmp_path, clv_predictions_enabled=False)
     assert build.result.returncode == 0, build.output[-5000:]
     tables = {row[0] for row in build.rows("select table_name from information_schema.tables")}
-    assert {"clv_model_parameters", "fct_customer_predictions", "mart_cohort_ltv_forecast"}.isdisjoint(tables)
+    assert {"clv_model_parameters", "fct_customer_predictions", "mart_cohort_ltv_forecast",
+            "mart_clv_validation"}.isdisjoint(tables)
     assert build.scalar("select count(*) from marts.dim_people") == 4
     assert build.scalar("select count(*) from marts.dim_people where p_alive is not null or at_risk") == 0
 
