@@ -12,11 +12,15 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "fct_level_history": ("person_id", "valid_from"),
     "fct_customer_predictions": ("person_id",),
     "mart_level_distribution": ("month", "level_number"),
+    "mart_lifecycle": ("month", "level_number", "lifecycle_status"),
     "mart_stage_funnel": ("month", "stage"),
     "mart_stage_conversion_cohorts": ("month", "stage"),
     "mart_stage_focus": ("month", "stage"),
+    "mart_stage_opportunity": ("month", "stage"),
+    "mart_method_impact": ("marketing_method", "method_window"),
     "mart_cohort_ltv": ("cohort_month", "acquisition_channel", "months_since_first_order"),
     "mart_cohort_ltv_forecast": ("cohort_month",),
+    "mart_clv_validation": ("calibration_frequency",),
     "fct_audience_membership": ("person_id", "audience"),
     "mart_audience_sizes": ("audience", "month"),
 }
@@ -24,7 +28,8 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
 PUBLISHED_MARTS: tuple[str, ...] = tuple(MART_KEYS)
 
 # Built only with var clv_predictions_enabled (dbt Python models): absent on engines without them.
-OPTIONAL_MARTS: frozenset[str] = frozenset({"fct_customer_predictions", "mart_cohort_ltv_forecast"})
+OPTIONAL_MARTS: frozenset[str] = frozenset(
+    {"fct_customer_predictions", "mart_cohort_ltv_forecast", "mart_clv_validation"})
 
 
 def marts_to_publish(connection) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """Write reports/customer_levels.html: one self-contained page (Plotly inlined, no network) showing
 the six levels, the funnel against its targets with the weakest stage, how fast people move, the
-marketing-methods sheet with its gaps, and cohort LTV; above them, the ad channels to add to
+marketing-methods sheet with its gaps, cohort LTV, who to reach now and the buyer lifecycle
+(new, resurrected, newly dormant, RFM groups); above them, the ad channels to add to
 seeds/marketing_channels.csv, if any. Reads only the marts."""
 
 from __future__ import annotations
@@ -128,7 +129,49 @@ def funnel_section(connection, charts: Charts, month: dt.date | None) -> Section
                    f'<strong>{html.escape(weakest["stage_name"])}</strong></p>')
     else:
         reading, callout = f"No stage had candidates and a target in {month:%B %Y}.", ""
-    return Section("funnel", "2. The funnel", reading, callout + charts.html(figure) + charts.html(trend_figure, 320))
+    opportunity_reading, opportunity_body = opportunity_part(connection, month)
+    return Section("funnel", "2. The funnel", f"{reading} {opportunity_reading}".strip(),
+                   callout + charts.html(figure) + opportunity_body + charts.html(trend_figure, 320))
+
+
+def money(value) -> str:
+    return "n/a" if value is None else f"{float(value):,.2f}"
+
+
+def opportunity_part(connection, month: dt.date) -> tuple[str, str]:
+    """The stage worth most in money (mart_stage_opportunity) beside the weakest, and the table behind it."""
+    if not connection.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                              "and table_name = 'mart_stage_opportunity'").fetchone()[0]:
+        return "", ""
+    stages = rows(connection, f"""
+        select stage, stage_name, candidates, converted, conversion_gap, value_per_conversion, opportunity_value,
+               opportunity_value_low, opportunity_value_high, is_gap_uncertain, is_biggest_opportunity, is_weakest
+        from marts.mart_stage_opportunity where month = date '{month}' order by stage""")
+    biggest = next((r for r in stages if r["is_biggest_opportunity"]), None)
+    weakest = next((r for r in stages if r["is_weakest"]), None)
+    if biggest is None:
+        reading = "In money, no stage is short of its target this month."
+        callout = '<p id="biggest-opportunity">In money, no stage is short of its target this month.</p>'
+    else:
+        uncertain = " - though the gap could be zero (the target is inside the rate's interval)" \
+            if biggest["is_gap_uncertain"] else ""
+        same = ("the same stage as the weakest" if weakest and weakest["stage"] == biggest["stage"]
+                else f'not the weakest stage (stage {weakest["stage"]})' if weakest else "")
+        reading = (f'Worth most in money: stage {biggest["stage"]} {biggest["stage_name"]}, about '
+                   f'{money(biggest["opportunity_value"])} ({money(biggest["opportunity_value_low"])} to '
+                   f'{money(biggest["opportunity_value_high"])}){uncertain}; {same}.')
+        callout = (f'<p id="biggest-opportunity">Worth most in money: stage {biggest["stage"]} '
+                   f'<strong>{html.escape(biggest["stage_name"])}</strong> ({html.escape(same)})</p>')
+    table = "".join(
+        f'<tr><td>{r["stage"]}</td><td>{html.escape(r["stage_name"])}</td><td>{r["candidates"]:,}</td>'
+        f'<td>{r["converted"]:,}</td><td>{r["conversion_gap"]:+,.1f}</td><td>{money(r["value_per_conversion"])}</td>'
+        f'<td data-metric="opportunity-{r["stage"]}">{money(r["opportunity_value"])}</td>'
+        f'<td>{money(r["opportunity_value_low"])} to {money(r["opportunity_value_high"])}</td>'
+        f'<td>{"yes" if r["is_gap_uncertain"] else ""}</td></tr>' for r in stages)
+    body = (callout + "<table><tr><th>stage</th><th>name</th><th>candidates</th><th>converted</th>"
+            "<th>gap to target</th><th>value of one more conversion</th><th>opportunity</th>"
+            f"<th>95 % interval</th><th>gap could be zero</th></tr>{table}</table>")
+    return reading, body
 
 
 def speed_section(connection, charts: Charts, month: dt.date | None) -> Section:
@@ -255,6 +298,134 @@ def audiences_section(connection) -> Section:
                    "exports/audiences/ (hashed e-mails, ready for customer-match uploads).</p>")
 
 
+def lifecycle_section(connection, charts: Charts) -> Section:
+    title = "7. Buyer lifecycle"
+    flow = rows(connection, """
+        select
+            month,
+            sum(people) filter (where lifecycle_status = 'new') as new,
+            sum(people) filter (where lifecycle_status = 'resurrected') as resurrected,
+            sum(people) filter (where lifecycle_status = 'retained') as retained,
+            sum(newly_dormant) filter (where level_number >= 4) as newly_dormant,
+            sum(people) filter (where lifecycle_status = 'dormant' and level_number >= 4) as dormant
+        from marts.mart_lifecycle
+        group by month
+        order by month""")
+    if not flow or not any(r["new"] for r in flow):
+        return Section("lifecycle", title, "No buyers yet.", missing("No valid orders yet: no buyer lifecycle to show."))
+    months = [r["month"] for r in flow]
+    figure = go.Figure([
+        go.Bar(name="new", x=months, y=[r["new"] for r in flow], marker_color="#2ca02c"),
+        go.Bar(name="resurrected", x=months, y=[r["resurrected"] for r in flow], marker_color="#98df8a"),
+        go.Bar(name="newly dormant", x=months, y=[-r["newly_dormant"] for r in flow], marker_color=WEAKEST_COLOUR),
+        go.Scatter(name="net flow", mode="lines+markers", x=months, marker_color="#222",
+                   y=[r["new"] + r["resurrected"] - r["newly_dormant"] for r in flow]),
+    ])
+    figure.update_layout(barmode="relative")
+    figure.update_yaxes(title="buyers in the month")
+    latest = flow[-1]
+    net = latest["new"] + latest["resurrected"] - latest["newly_dormant"]
+    reading = (f'In {latest["month"]:%B %Y}: {latest["new"]:,} new and {latest["resurrected"]:,} resurrected buyers, '
+               f'{latest["newly_dormant"]:,} newly dormant - a net flow of {net:+,}; {latest["retained"]:,} ordered '
+               f'again after ordering the month before.')
+    table = "".join(
+        f'<tr><td>{r["month"]:%Y-%m}</td><td data-metric="lifecycle-new-{r["month"]:%Y-%m}">{r["new"]:,}</td>'
+        f'<td>{r["resurrected"]:,}</td><td>{r["retained"]:,}</td><td>{r["newly_dormant"]:,}</td>'
+        f'<td data-metric="lifecycle-net-{r["month"]:%Y-%m}">{r["new"] + r["resurrected"] - r["newly_dormant"]:+,}</td>'
+        f'<td>{r["dormant"]:,}</td></tr>' for r in flow[-12:])
+    groups = rows(connection, """
+        select rfm_group, count(*) as people from marts.dim_people group by rfm_group order by people desc, rfm_group""")
+    group_rows = "".join(f'<tr><td>{html.escape(g["rfm_group"])}</td>'
+                         f'<td data-metric="rfm-{html.escape(g["rfm_group"])}">{g["people"]:,}</td></tr>' for g in groups)
+    body = (charts.html(figure, 340)
+            + "<table><tr><th>month</th><th>new</th><th>resurrected</th><th>retained</th><th>newly dormant</th>"
+              f"<th>net flow</th><th>dormant buyers</th></tr>{table}</table>"
+            + "<p>Now, by RFM group (Shopify's names; people with no order are prospects):</p>"
+            + f'<table class="numbers"><tr><th>RFM group</th><th>people</th></tr>{group_rows}</table>')
+    return Section("lifecycle", title, reading, body)
+
+
+def method_impact_section(connection) -> Section:
+    title = "8. Did the methods work?"
+    pairs = rows(connection, """
+        select after_window.marketing_method as method, after_window.stage, after_window.started_on, after_window.window_end,
+               after_window.is_full_window,
+               before_window.conversion_rate as rate_before, before_window.candidates as candidates_before,
+               after_window.conversion_rate as rate_after, after_window.candidates as candidates_after,
+               after_window.rate_difference, after_window.rate_difference_low, after_window.rate_difference_high,
+               after_window.is_difference_significant, after_window.difference_in_differences,
+               after_window.difference_in_differences_low, after_window.difference_in_differences_high,
+               after_window.overlapping_methods
+        from marts.mart_method_impact as after_window
+        inner join marts.mart_method_impact as before_window
+            on after_window.marketing_method = before_window.marketing_method
+            and before_window.method_window = 'before'
+        where after_window.method_window = 'after'
+        order by after_window.started_on, after_window.marketing_method""")
+    if not pairs:
+        return Section("methods", title, "No method has started yet.",
+                       missing("No marketing method with a start date by the as-of date (seeds/marketing_methods.csv)."))
+
+    def points(value) -> str:
+        return "n/a" if value is None else f"{float(value) * 100:+.1f} pts"
+
+    body_rows = "".join(
+        f'<tr><td>{html.escape(r["method"])}</td><td>{r["stage"]}</td><td>{r["started_on"]}</td>'
+        f'<td>{pct(r["rate_before"])} of {r["candidates_before"]:,}</td>'
+        f'<td>{pct(r["rate_after"])} of {r["candidates_after"]:,}{"" if r["is_full_window"] else " (window cut short)"}</td>'
+        f'<td data-metric="method-difference-{html.escape(r["method"])}">{points(r["rate_difference"])}</td>'
+        f'<td>{points(r["rate_difference_low"])} to {points(r["rate_difference_high"])}</td>'
+        f'<td>{points(r["difference_in_differences"])} ({points(r["difference_in_differences_low"])} to '
+        f'{points(r["difference_in_differences_high"])})</td>'
+        f'<td>{html.escape(r["overlapping_methods"] or "")}</td></tr>' for r in pairs)
+    table = ("<table><tr><th>method</th><th>stage</th><th>started</th><th>conversion before</th>"
+             "<th>conversion after</th><th>difference</th><th>95 % interval</th>"
+             "<th>against the other stages</th><th>running at the same time</th></tr>"
+             f"{body_rows}</table>")
+    significant = [r["method"] for r in pairs if r["is_difference_significant"]]
+    reading = ("Before/after evidence, not proof: the windows are different weeks of the year (seasonality), "
+               "other methods may run at the same time, and small stages give wide intervals. ")
+    reading += (f'A change beyond noise after: {", ".join(significant)}.' if significant
+                else "No method is followed by a change beyond noise yet.")
+    return Section("methods", title, reading, table)
+
+
+def validation_section(connection, charts: Charts) -> Section:
+    title = "9. Do the predictions deserve trust?"
+    if not connection.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                              "and table_name = 'mart_clv_validation'").fetchone()[0]:
+        return Section("validation", title, "Predictions are disabled.",
+                       missing("Predictions are disabled (var clv_predictions_enabled): nothing to validate."))
+    cells = rows(connection, "select * from marts.mart_clv_validation order by calibration_frequency")
+    if not cells:
+        return Section("validation", title, "No buyer before the calibration end.",
+                       missing("No buyer bought before the calibration end: nothing to validate yet."))
+    first = cells[0]
+    period = (f'fitted on orders to {first["calibration_end_date"]}, asked for {first["calibration_end_date"]} '
+              f'to {first["holdout_end_date"]}')
+    if first["fit_status"] != "ok":
+        return Section("validation", title, f"No fit on the calibration period ({period}).",
+                       missing(f'BG/NBD could not be fitted on the calibration period: {first["fit_status"]}.'))
+    labels = [("7+" if c["calibration_frequency"] == 7 else str(c["calibration_frequency"])) for c in cells]
+    figure = go.Figure([
+        go.Scatter(name="actual", mode="lines+markers", x=labels, y=[c["actual_per_buyer"] for c in cells]),
+        go.Scatter(name="predicted", mode="lines+markers", x=labels, y=[c["predicted_per_buyer"] for c in cells]),
+    ])
+    figure.update_xaxes(title="repeat purchase days in the calibration period", type="category")
+    figure.update_yaxes(title="purchase days in the holdout, per buyer")
+    error = first["total_relative_error"]
+    reading = (f'BG/NBD {period}: {first["total_predicted_holdout_purchase_days"]:,.0f} purchase days predicted '
+               f'against {first["total_actual_holdout_purchase_days"]:,} actual'
+               + (f' ({error:+.1%}).' if error is not None else '.'))
+    table = "".join(
+        f'<tr><td>{label}</td><td>{c["buyers"]:,}</td><td>{c["actual_per_buyer"]:.2f}</td>'
+        f'<td>{c["predicted_per_buyer"]:.2f}</td></tr>' for label, c in zip(labels, cells))
+    body = (charts.html(figure, 320) + '<table class="numbers"><tr><th>calibration repeat days</th><th>buyers</th>'
+            f'<th>actual per buyer</th><th>predicted per buyer</th></tr>{table}</table>'
+            f'<p data-metric="validation-error">{"n/a" if error is None else f"{error:+.1%}"}</p>')
+    return Section("validation", title, reading, body)
+
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -292,7 +463,9 @@ def render(database: Path) -> str:
         month = latest_complete_month(connection)
         sections = [levels_section(connection, charts), funnel_section(connection, charts, month),
                     speed_section(connection, charts, month), marketing_section(connection, charts, month),
-                    cohort_section(connection, charts), audiences_section(connection)]
+                    cohort_section(connection, charts), audiences_section(connection),
+                    lifecycle_section(connection, charts), method_impact_section(connection),
+                    validation_section(connection, charts)]
         channels_notice = unmapped_channels_notice(unmapped_channels(connection))
     notices = (f'<p class="notice" id="unmapped-channels">{html.escape(channels_notice)}</p>'
                if channels_notice else "")

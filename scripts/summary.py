@@ -60,6 +60,28 @@ def weakest_stage_of_latest_complete_month(connection: duckdb.DuckDBPyConnection
     return WeakestStage(str(row[0]), *row[1:]) if row else None
 
 
+def biggest_opportunity(connection: duckdb.DuckDBPyConnection, month: str) -> tuple | None:
+    """(stage, stage_name, opportunity_value, low, high, is_gap_uncertain) of the stage worth most in
+    money that month, () when no stage is short of its target, None without mart_stage_opportunity."""
+    if not has_column(connection, "marts.mart_stage_opportunity", "is_biggest_opportunity"):
+        return None
+    row = connection.execute(
+        "select stage, stage_name, opportunity_value, opportunity_value_low, opportunity_value_high, is_gap_uncertain "
+        "from marts.mart_stage_opportunity where is_biggest_opportunity and month = cast(? as date)", [month]
+    ).fetchone()
+    return tuple(row) if row else ()
+
+
+def opportunity_line(opportunity: tuple, weakest: WeakestStage) -> str:
+    if not opportunity:
+        return "biggest opportunity in money: none (no stage is short of its target)"
+    stage, name, value, low, high, uncertain = opportunity
+    same = "the weakest stage too" if stage == weakest.stage else "not the weakest stage"
+    noise = "; the gap could be zero" if uncertain else ""
+    return (f"biggest opportunity in money: stage {stage} {name}, {float(value):,.2f} "
+            f"({float(low):,.2f} to {float(high):,.2f}{noise}) - {same}")
+
+
 def has_column(connection: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     schema, name = table.split(".")
     return connection.execute(
@@ -129,6 +151,7 @@ def format_summary(database: Path) -> str:
             return f"customer_levels: {database}\nno data: no orders or events in the raw store"
         levels = levels_at_as_of(connection)
         weakest = weakest_stage_of_latest_complete_month(connection)
+        opportunity = biggest_opportunity(connection, weakest.month) if weakest else None
         quarantined = quarantine_counts(connection)
         predictions = predictions_line(connection)
         channels_notice = unmapped_channels_notice(unmapped_channels(connection))
@@ -148,6 +171,8 @@ def format_summary(database: Path) -> str:
             f"weakest stage in {weakest.month[:7]}: stage {weakest.stage} {weakest.stage_name} "
             f"({weakest.conversion_rate:.1%} against a target of {weakest.target_conversion_rate:.1%}){gap}"
         )
+        if opportunity is not None:
+            lines.append(opportunity_line(opportunity, weakest))
     if channels_notice is not None:
         lines += ["", channels_notice]
     lines += ["", predictions, ""]

@@ -1,4 +1,5 @@
--- One row per stitched person with their milestones, value and current relationship level.
+-- One row per stitched person with their milestones, value, current relationship level and outlook
+-- (lifecycle status, RFM group, next order, churn risk, spend tier: int_people_outlook).
 with
 
 people as (
@@ -11,6 +12,10 @@ level_history as (
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
+),
+
+outlook as (
+    select * from {{ ref('int_people_outlook') }}
 ),
 
 predictions as (
@@ -59,6 +64,15 @@ final as (
                 else false
             end as boolean
         ) as at_risk,
+        cast(outlook.lifecycle_status as {{ dbt.type_string() }}) as lifecycle_status,
+        cast(outlook.recency_score as integer) as recency_score,
+        cast(outlook.frequency_score as integer) as frequency_score,
+        cast(outlook.monetary_score as integer) as monetary_score,
+        cast(outlook.rfm_group as {{ dbt.type_string() }}) as rfm_group,
+        cast(outlook.predicted_next_order_date as date) as predicted_next_order_date,
+        cast(outlook.next_order_basis as {{ dbt.type_string() }}) as next_order_basis,
+        cast(outlook.churn_risk_band as {{ dbt.type_string() }}) as churn_risk_band,
+        cast(outlook.predicted_spend_tier as {{ dbt.type_string() }}) as predicted_spend_tier,
         cast(as_of.as_of_date as date) as as_of_date
     from people
     cross join as_of
@@ -66,6 +80,8 @@ final as (
         on people.person_id = current_levels.person_id
     left join predictions
         on people.person_id = predictions.person_id
+    left join outlook
+        on people.person_id = outlook.person_id
 )
 
 select * from final

@@ -61,8 +61,8 @@ def test_publish_writes_served_file_exports_and_run_record(published: Path) -> N
     exports = sorted(p.name for p in (published / "exports" / "marts").iterdir())
     assert exports == sorted(f"{m}.parquet" for m in (
         "dim_people", "fct_orders", "fct_level_history", "fct_customer_predictions", "mart_level_distribution",
-        "mart_stage_funnel", "mart_stage_conversion_cohorts", "mart_stage_focus", "mart_cohort_ltv",
-        "mart_cohort_ltv_forecast", "fct_audience_membership", "mart_audience_sizes"))
+        "mart_lifecycle", "mart_stage_funnel", "mart_stage_conversion_cohorts", "mart_stage_focus", "mart_stage_opportunity", "mart_method_impact", "mart_cohort_ltv",
+        "mart_cohort_ltv_forecast", "mart_clv_validation", "fct_audience_membership", "mart_audience_sizes"))
     log_line = json.loads((published / "logs" / "refresh_runs.jsonl").read_text().splitlines()[-1])
     assert log_line["status"] == "published" and log_line["mart_rows"]["dim_people"] == 8
 

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import REPO_ROOT, Build
 
-SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts", "audiences"]
+SECTIONS = ["levels", "funnel", "speed", "marketing", "cohorts", "audiences", "lifecycle", "methods", "validation"]
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,11 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
     # March 2025 is the latest complete month; its weakest stage is 4 (tests/python/test_marts.py)
     weakest = browser.find_element(By.ID, "weakest-stage")
     assert weakest.is_displayed() and "first_time_to_repeat_buyer" in weakest.text
+    # every stage beat its target in March, so no stage is short of it in money; stage 4's
+    # opportunity: (4 x 8 % - 1) x 45 = -30.60 (tests/python/test_semantic_layer.py)
+    assert browser.find_element(By.ID, "biggest-opportunity").text == \
+        "In money, no stage is short of its target this month."
+    assert browser.find_element(By.CSS_SELECTOR, "[data-metric='opportunity-4']").text == "-30.60"
     people = {element.get_attribute("data-metric"): element.text
               for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='people-level-']")}
     expected = dict(marts_store.rows("select 'people-level-' || level_number, cast(people as varchar) "
@@ -73,7 +78,7 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
                                   "people-level-5": "1", "people-level-6": "1"}
     charts = browser.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
     drawn = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
-    assert charts == 7 and drawn >= charts  # every figure drawn by Plotly, offline
+    assert charts == 8 and drawn >= charts  # every figure drawn by Plotly, offline
     audiences = {element.get_attribute("data-metric"): element.text
                  for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='audience-members-']")}
     assert audiences == dict(marts_store.rows(
@@ -84,6 +89,37 @@ def test_report_shows_every_section_with_the_marts_numbers(browser, marts_store:
     # March (tests/python/test_marts.py): no ad spend on stage 1, nothing on stage 5
     assert [row.text.split()[0] for row in gap_rows] == ["1", "5"]
     assert browser.find_elements(By.ID, "unmapped-channels") == []  # both channels are in the seed
+    # first valid orders (fixtures/marts_store/orders.csv): cD, cG in January, cB in February, cA, cH
+    # in March; nobody resurrected or dormant within three months (dormant_after_days 180)
+    lifecycle = {element.get_attribute("data-metric"): element.text
+                 for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='lifecycle-']")}
+    assert lifecycle == {"lifecycle-new-2025-01": "2", "lifecycle-net-2025-01": "+2",
+                         "lifecycle-new-2025-02": "1", "lifecycle-net-2025-02": "+1",
+                         "lifecycle-new-2025-03": "2", "lifecycle-net-2025-03": "+2"}
+    # RFM on 31 March: cA (R5 F1 M2) and cH (R5 F1 M1) new; cB (R5 F2 M3), cD (R5 F3 M2) and cG
+    # (65 days: R4, F1 M1) promising; the three people without an order prospects
+    groups = {element.get_attribute("data-metric"): element.text
+              for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='rfm-']")}
+    assert groups == {"rfm-prospects": "3", "rfm-promising": "3", "rfm-new": "2"}
+    # post_purchase_sequence (stage 4) from 1 March: in the 8 weeks before, cD (passed 10 Feb), cG
+    # and cB stood on level 4 - 1 of 3; after (to the as-of date) cB (passed 3 Mar), cG, cA, cH -
+    # 1 of 4: 25 % - 33.3 % = -8.3 points. welcome_pop_up's windows of 2024 hold nobody;
+    # abandoned_basket_email starts after the as-of date and is left out.
+    methods = {element.get_attribute("data-metric"): element.text
+               for element in browser.find_elements(By.CSS_SELECTOR, "[data-metric^='method-difference-']")}
+    # the calibration end is 31 March less 182 days, 30 September 2024: nobody had bought by then
+    assert browser.find_element(By.CSS_SELECTOR, "#validation .missing").text == \
+        "No buyer bought before the calibration end: nothing to validate yet."
+    assert methods == {"method-difference-welcome_pop_up": "n/a", "method-difference-welcome_series": "n/a",
+                       "method-difference-post_purchase_sequence": "-8.3 pts"}
+
+
+def test_summary_names_the_weakest_stage_and_the_biggest_opportunity(marts_store: Build) -> None:
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "summary.py"), "--db",
+                             str(marts_store.database)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "weakest stage in 2025-03: stage 4 first_time_to_repeat_buyer" in result.stdout
+    assert "biggest opportunity in money: none (no stage is short of its target)" in result.stdout
 
 
 def test_orders_only_store_renders_without_errors(browser, orders_only: Build, tmp_path: Path) -> None:
@@ -103,6 +139,7 @@ def test_empty_store_says_what_is_missing(browser, empty_store: Build, tmp_path:
     assert "No people yet: the store has no web events and no valid orders." in missing
     assert "No valid orders yet: no cohort to show." in missing
     assert "No one to reach yet: the store has no data." in missing
+    assert "No valid orders yet: no buyer lifecycle to show." in missing
 
 
 def test_one_month_store_says_there_is_no_complete_month(browser, duplicate_delivery: Build,
