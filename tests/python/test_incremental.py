@@ -24,6 +24,9 @@ from published_marts import PUBLISHED_MARTS  # noqa: E402
 COMPARED = [f"marts.{mart}" for mart in PUBLISHED_MARTS] + [
     "intermediate.int_events_stitched", "audit.quarantine", "audit.raw_row_accounting",
 ]
+# Empty on this store, so compared but proving nothing here: the holdout validation needs a BG/NBD fit
+# on the calibration period, and this store's handful of buyers is too few for one.
+EMPTY_ON_THIS_STORE = {"marts.mart_clv_validation"}
 STAGING_COLUMNS = {
     "staging.stg_web__events": "event_id, event_type, anonymous_id, customer_id, email_hash, occurred_at, loaded_at, "
                                "page_path, source_file, source_row_number",
@@ -117,7 +120,8 @@ def test_day_by_day_equals_one_full_build_row_for_row(day_by_day: dict) -> None:
         for name, columns in compared:
             rows = {side: connection.execute(f"select {columns} from {side}.{name}").fetchall()
                     for side in ("daily", "full_build")}
-            assert rows["daily"], f"{name} is empty: the comparison would prove nothing"
+            assert bool(rows["daily"]) != (name in EMPTY_ON_THIS_STORE), \
+                f"{name}: {len(rows['daily'])} rows (an empty mart's comparison would prove nothing)"
             missing = connection.execute(
                 f"select count(*) from (select {columns} from full_build.{name} "
                 f"except all select {columns} from daily.{name})").fetchone()[0]
