@@ -38,7 +38,7 @@ from person_hashes import DEMO_HASH_KEY  # noqa: E402
 from published_marts import MART_KEYS  # noqa: E402
 
 SPARK_DBT = Path(os.environ.get("CUSTOMER_LEVELS_SPARK_DBT", REPO_ROOT / ".venv-spark" / "bin" / "dbt"))
-PYTHON_MODEL_MARTS = {"fct_customer_predictions", "mart_cohort_ltv_forecast"}
+PYTHON_MODEL_MARTS = {"fct_customer_predictions", "mart_cohort_ltv_forecast", "mart_clv_validation"}
 COMPARED_MARTS = {mart: keys for mart, keys in MART_KEYS.items() if mart not in PYTHON_MODEL_MARTS}
 
 # Functions DuckDB has and Spark SQL lacks (plus `::` casts, which Spark before 4.0 and older
