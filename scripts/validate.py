@@ -112,7 +112,6 @@ def mart_string_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, list
 def run_suites(connection: duckdb.DuckDBPyConnection, suites: list, docs_dir: Path) -> list[Failure]:
     """Validate each suite's frame with GX (pandas route) and build Data Docs."""
     import great_expectations as gx  # costs ~2 s: only when validating
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -134,7 +133,6 @@ def run_suites(connection: duckdb.DuckDBPyConnection, suites: list, docs_dir: Pa
                                                                                  suite=suite))
         checkpoint = context.checkpoints.add(gx.Checkpoint(
             name=spec.name, validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=["customer_levels"])],
             result_format={"result_format": "SUMMARY"},
         ))
         result = checkpoint.run(batch_parameters={"dataframe": frame})
@@ -156,6 +154,9 @@ def run_suites(connection: duckdb.DuckDBPyConnection, suites: list, docs_dir: Pa
                     unexpected_count=details.get("unexpected_count"),
                     sample=str(error or sample)[:80],
                 ))
+    # One Data Docs build for every stored suite and result: an UpdateDataDocsAction per checkpoint
+    # makes a new site builder each time, whose Jinja templates compile again (about 0.4 s a suite).
+    context.build_data_docs(site_names=["customer_levels"])
     return failures
 
 

@@ -36,6 +36,8 @@ os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
 # output the tests keep (and print on failure) is dbt's console log. A test that inspects the
 # file sets DBT_LOG_LEVEL_FILE itself.
 os.environ["DBT_LOG_LEVEL_FILE"] = "none"
+# As the Makefile does: with PYTHONDONTWRITEBYTECODE set, every build would compile dbt's modules again.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # Expected person ids are computed with the documented demo key (person_hashes.py): a key or a
 # production flag in the caller's environment must not reach the builds; tests that need them set them.
 for variable in ("CUSTOMER_LEVELS_HASH_KEY", "CUSTOMER_LEVELS_ENV"):

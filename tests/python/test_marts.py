@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from decimal import Decimal
 
+import duckdb
 import pytest
 import yaml
 
@@ -196,3 +198,18 @@ def test_orders_only_store_fills_buyer_stages_and_ltv(orders_only: Build) -> Non
     # only stages 4 and 5 have indices: Jan s4 (0), Feb s5 (0 < 8.3 of s4), Mar s4 (0 < 4.2 of s5)
     weakest = orders_only.rows("select month, stage from marts.mart_stage_focus where is_weakest order by month")
     assert weakest == [(JAN, 4), (FEB, 5), (MAR, 4)]
+
+
+def test_not_null_columns_names_each_column_holding_nulls(store: Build, tmp_path) -> None:
+    """The one not-null test per model (macros/test_not_null_columns.sql) passed on the store, and its
+    compiled SQL, run on a copy of the store with two nulls written into dim_people, returns exactly
+    the columns holding them and how many."""
+    assert "PASS not_null_columns_dim_people" in store.output
+    compiled = next((store.database.parent / "target" / "compiled").rglob("not_null_columns_dim_people_*.sql"))
+    copy = tmp_path / store.database.name  # same file name: the compiled SQL names the catalog
+    shutil.copyfile(store.database, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("update marts.dim_people set acquisition_channel = null "
+                           "where person_id in (select person_id from marts.dim_people order by person_id limit 2)")
+        failures = connection.execute(compiled.read_text()).fetchall()
+    assert failures == [("acquisition_channel", 2)]
