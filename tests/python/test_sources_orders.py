@@ -339,3 +339,58 @@ def test_an_export_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [f"raw file fault: {broken}: missing required column(s): Total"]
+
+
+def test_airbyte_refunds_take_their_money_from_the_nested_lines(shopify_airbyte: Build) -> None:
+    # 901: line 12.50 + 0 tax, less the adjustment -2.50 = 15.00; 902: 25.00 + 5.00 tax; 903: 60.00
+    # (tax null), dated created_at (no processed_at); 904: 10.00, its sync-2 copy dropped. processed_at
+    # is text in New York's offset (06:00 -04:00 = 10:00 UTC). Transactions (presentment money) are not read.
+    assert shopify_airbyte.rows("select refund_id, order_id, refunded_at, amount from staging.stg_shop__refunds "
+                                "order by refund_id") == [
+        ("901", "#1002", T(2024, 3, 14, 10, 0), Decimal("15.00")), ("902", "#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
+        ("903", "#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")), ("904", "#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
+    # loaded_at is _airbyte_extracted_at; #1001's first sync is kept
+    assert shopify_airbyte.scalar("select loaded_at from staging.stg_shop__orders where order_id = '#1001'") == \
+        T(2024, 3, 14, 11, 0)
+
+
+def preflight(raw_dir: Path, *dbt_vars: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(raw_dir),
+                           *[argument for var in dbt_vars for argument in ("--var", var)]],
+                          capture_output=True, text=True, check=False)
+
+
+def test_fivetran_and_airbyte_tables_in_one_store_stop_the_preflight(tmp_path: Path) -> None:
+    raw_dir = airbyte_raw(connector_raw(tmp_path / "raw"))
+    result = preflight(raw_dir, "order_source=shopify")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"raw file fault: {raw_dir / 'shopify'}: both Fivetran's tables (shopify/order, shopify/refund, "
+        "shopify/order_line_refund, shopify/order_adjustment) and Airbyte's streams (shopify/orders, "
+        "shopify/order_refunds) hold files; order_source shopify reads one connector per store: move the other's "
+        "directories out of the raw store (docs/sources.md#shopify-connector)"]
+    # another order source does not read them: nothing to refuse
+    assert preflight(raw_dir).returncode == 0
+
+
+def test_an_airbyte_file_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
+    raw_dir = airbyte_raw(tmp_path / "raw")
+    broken = raw_dir / "shopify" / "order_refunds" / "sync_3.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(f"copy (select 906 as id, 5010 as order_id, timestamp '2024-03-15 10:00' as created_at) "
+                           f"to '{broken}' (format parquet)")
+    result = preflight(raw_dir, "order_source=shopify")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"raw file fault: {broken}: missing required column(s): _airbyte_extracted_at"]
+
+
+def test_the_raw_suites_warn_of_the_airbyte_rows_staging_quarantines(tmp_path: Path) -> None:
+    raw_dir = airbyte_raw(tmp_path / "raw")
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "validate.py"), "--suite", "raw",
+                             "--raw-dir", str(raw_dir), "--var", "order_source=shopify",
+                             "--docs-dir", str(tmp_path / "docs")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    flagged = sorted(" ".join(line.split()[:3:2]) for line in result.stdout.splitlines()
+                     if line.startswith("raw_") and " warning " in line)
+    assert flagged == ["raw_shopify_airbyte_orders is_deleted", "raw_shopify_airbyte_orders is_test"]

@@ -18,20 +18,20 @@ statuses as (
 
 typed as (
     select
-        {{ dbt.safe_cast('id', dbt.type_string()) }} as shopify_order_id,
-        {{ clean_string(dbt.safe_cast('name', dbt.type_string())) }} as order_name,
-        {{ clean_string(dbt.safe_cast('customer.id', dbt.type_string())) }} as customer_id,
-        coalesce({{ clean_string('email') }}, {{ clean_string('customer.email') }}) as email,
-        {{ dbt.safe_cast('created_at', dbt.type_timestamp()) }} as created_at,
-        {{ dbt.safe_cast('cancelled_at', dbt.type_timestamp()) }} as cancelled_at,
-        currency,
-        total_price,
-        lower({{ clean_string('financial_status') }}) as financial_status,
-        coalesce(test, false) as is_test,
-        deleted_at is not null or coalesce(is_deleted, false) as is_deletion,
-        {{ dbt.safe_cast('_airbyte_extracted_at', dbt.type_timestamp()) }} as extracted_at,
-        _source_file,
-        _source_row_number
+        {{ dbt.safe_cast('source.id', dbt.type_string()) }} as shopify_order_id,
+        {{ clean_string(dbt.safe_cast('source.name', dbt.type_string())) }} as order_name,
+        {{ clean_string(dbt.safe_cast('source.customer.id', dbt.type_string())) }} as customer_id,
+        coalesce({{ clean_string('source.email') }}, {{ clean_string('source.customer.email') }}) as email,
+        {{ dbt.safe_cast('source.created_at', dbt.type_timestamp()) }} as created_at,
+        {{ dbt.safe_cast('source.cancelled_at', dbt.type_timestamp()) }} as cancelled_at,
+        source.currency,
+        source.total_price,
+        lower({{ clean_string('source.financial_status') }}) as financial_status,
+        coalesce(source.test, false) as is_test,
+        source.deleted_at is not null or coalesce(source.is_deleted, false) as is_deletion,
+        {{ dbt.safe_cast('source._airbyte_extracted_at', dbt.type_timestamp()) }} as extracted_at,
+        source._source_file,
+        source._source_row_number
     from source
 ),
 

@@ -31,17 +31,17 @@ order_names as (
 
 refund_money as (
     select
-        {{ dbt.safe_cast('id', dbt.type_string()) }} as refund_id,
-        {{ dbt.safe_cast('order_id', dbt.type_string()) }} as shopify_order_id,
+        {{ dbt.safe_cast('refunds.id', dbt.type_string()) }} as refund_id,
+        {{ dbt.safe_cast('refunds.order_id', dbt.type_string()) }} as shopify_order_id,
         coalesce(
-            {{ text_to_utc_timestamp(dbt.safe_cast('processed_at', dbt.type_string()), 'UTC') }},
-            {{ dbt.safe_cast('created_at', dbt.type_timestamp()) }}
+            {{ text_to_utc_timestamp(dbt.safe_cast('refunds.processed_at', dbt.type_string()), 'UTC') }},
+            {{ dbt.safe_cast('refunds.created_at', dbt.type_timestamp()) }}
         ) as refunded_at,
-        {{ list_sum_of('refund_line_items', 'line', line_money) }}
-        - {{ list_sum_of('order_adjustments', 'adjustment', adjustment_money) }} as amount,
-        {{ dbt.safe_cast('_airbyte_extracted_at', dbt.type_timestamp()) }} as loaded_at,
-        _source_file,
-        _source_row_number
+        {{ list_sum_of('refunds.refund_line_items', 'line', line_money) }}
+        - {{ list_sum_of('refunds.order_adjustments', 'adjustment', adjustment_money) }} as amount,
+        {{ dbt.safe_cast('refunds._airbyte_extracted_at', dbt.type_timestamp()) }} as loaded_at,
+        refunds._source_file,
+        refunds._source_row_number
     from refunds
 ),
 
