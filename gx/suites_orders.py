@@ -1,7 +1,7 @@
 """Great Expectations raw suites of the order tools' files (docs/sources.md): Shopify's orders
-export, the Shopify connector's order table (Fivetran) or orders stream (Airbyte) and an orders file. Like gx/suites.py: one frame per
-suite read with DuckDB from the raw views validate.py makes (columns under their contract names),
-derived check columns only, never an e-mail address. Row-level problems are warnings (dbt staging
+export, the Shopify connector's order table (Fivetran) or orders stream (Airbyte) and an orders
+file. Like gx/suites.py: one frame per suite read with DuckDB from the raw views validate.py makes
+(columns under their contract names), derived check columns only, never an e-mail address. Row-level problems are warnings (dbt staging
 quarantines them); a missing column is stopped earlier by the preflight (exit 2)."""
 
 from __future__ import annotations

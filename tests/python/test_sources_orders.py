@@ -1,7 +1,8 @@
 """Order tools (issue #17): Shopify's orders export, the Shopify connector's tables (Fivetran's, or
-Airbyte's streams) and an orders file, each mapped into the shop contract. One small hand-worked store (fixtures/order_sources,
-its README tells the store) is built in the canonical contract and in each format: every format
-builds the same marts, and its trap rows only quarantine, each with its reason."""
+Airbyte's streams) and an orders file, each mapped into the shop contract. One small hand-worked
+store (fixtures/order_sources, its README tells the store) is built in the canonical contract and
+in each format: every format builds the same marts, and its trap rows only quarantine, each with
+its reason."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ AIRBYTE_TYPES = {
         "_airbyte_meta": AIRBYTE_META, "id": "BIGINT", "order_id": "BIGINT", "created_at": "TIMESTAMPTZ",
         "processed_at": "VARCHAR", "restock": "BOOLEAN", "note": "VARCHAR",
         "refund_line_items": "STRUCT(id BIGINT, line_item_id BIGINT, quantity BIGINT, restock_type VARCHAR, "
-                             "subtotal DOUBLE, total_tax DOUBLE, line_item STRUCT(id BIGINT, sku VARCHAR, price DOUBLE))[]",
+                             "subtotal DOUBLE, total_tax DOUBLE, "
+                             "line_item STRUCT(id BIGINT, sku VARCHAR, price DOUBLE))[]",
         "order_adjustments": "STRUCT(id BIGINT, order_id BIGINT, refund_id BIGINT, amount VARCHAR, tax_amount VARCHAR, "
                              "kind VARCHAR, reason VARCHAR)[]",
         "transactions": "STRUCT(id BIGINT, order_id BIGINT, amount VARCHAR, currency VARCHAR, kind VARCHAR, "
@@ -112,7 +114,8 @@ def airbyte_raw(raw_dir: Path) -> Path:
         connection.execute("set TimeZone = 'UTC'")
         for stream, types in AIRBYTE_TYPES.items():
             columns = ", ".join(f"'{name}': '{data_type}'" for name, data_type in {**types, "_file": "VARCHAR"}.items())
-            reader = f"read_json('{STORE / 'airbyte' / stream}.jsonl', format = 'newline_delimited', columns = {{{columns}}})"
+            reader = (f"read_json('{STORE / 'airbyte' / stream}.jsonl', format = 'newline_delimited', "
+                      f"columns = {{{columns}}})")
             for (file_name,) in connection.execute(f"select distinct _file from {reader}").fetchall():
                 target = raw_dir / "shopify" / stream / file_name
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -347,8 +350,10 @@ def test_airbyte_refunds_take_their_money_from_the_nested_lines(shopify_airbyte:
     # is text in New York's offset (06:00 -04:00 = 10:00 UTC). Transactions (presentment money) are not read.
     assert shopify_airbyte.rows("select refund_id, order_id, refunded_at, amount from staging.stg_shop__refunds "
                                 "order by refund_id") == [
-        ("901", "#1002", T(2024, 3, 14, 10, 0), Decimal("15.00")), ("902", "#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
-        ("903", "#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")), ("904", "#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
+        ("901", "#1002", T(2024, 3, 14, 10, 0), Decimal("15.00")),
+        ("902", "#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
+        ("903", "#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")),
+        ("904", "#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
     # loaded_at is _airbyte_extracted_at; #1001's first sync is kept
     assert shopify_airbyte.scalar("select loaded_at from staging.stg_shop__orders where order_id = '#1001'") == \
         T(2024, 3, 14, 11, 0)
