@@ -1,7 +1,7 @@
 """Great Expectations raw suites of the order tools' files (docs/sources.md): Shopify's orders
-export, the Shopify connector's order table and an orders file. Like gx/suites.py: one frame per
-suite read with DuckDB from the raw views validate.py makes (columns under their contract names),
-derived check columns only, never an e-mail address. Row-level problems are warnings (dbt staging
+export, the Shopify connector's order table (Fivetran) or orders stream (Airbyte) and an orders
+file. Like gx/suites.py: one frame per suite read with DuckDB from the raw views validate.py makes
+(columns under their contract names), derived check columns only, never an e-mail address. Row-level problems are warnings (dbt staging
 quarantines them); a missing column is stopped earlier by the preflight (exit 2)."""
 
 from __future__ import annotations
@@ -68,6 +68,30 @@ def order_tool_suites(raw_views: dict[str, str], currencies: list[str], project_
                     try_cast(total_price as decimal(18, 2)) as total_value,
                     upper(trim(currency)) as currency_normalised
                 from {raw_views['shopify/order']}
+            """,
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="is_test", value_set=[False], meta=warning("test_order")),
+                gxe.ExpectColumnValuesToBeInSet(column="is_deleted", value_set=[False], meta=warning("deleted_row")),
+                gxe.ExpectColumnValuesToNotBeNull(column="total_value", meta=warning("bad_amount")),
+                gxe.ExpectColumnValuesToBeInSet(column="currency_normalised", value_set=currencies,
+                                                meta=warning("unknown_currency")),
+            ],
+        ))
+    if "shopify/orders" in raw_views:
+        orders = raw_views["shopify/orders"]
+        deletion = "(deleted_at is not null or coalesce(try_cast(is_deleted as boolean), false))"
+        suites.append(SuiteSpec(
+            name="raw_shopify_airbyte_orders",
+            query=f"""
+                select
+                    coalesce(try_cast(test as boolean), false) as is_test,
+                    -- an order whose id has a deletion row (Airbyte's row for a deleted order)
+                    id in (select id from {orders} where {deletion}) as is_deleted,
+                    try_cast(total_price as decimal(18, 2)) as total_value,
+                    upper(trim(currency)) as currency_normalised
+                from {orders}
+                -- a deletion row carries no order fields: the order's own rows are checked
+                where not {deletion}
             """,
             expectations=[
                 gxe.ExpectColumnValuesToBeInSet(column="is_test", value_set=[False], meta=warning("test_order")),

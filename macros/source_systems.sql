@@ -122,13 +122,23 @@
                              'tool_merged': ref('stg_shopify_csv__lines')}) %}
     {% endif %}
     {% if var('order_source') == 'shopify' %}
-        {% do tables.append({'system': 'shopify', 'name': 'order', 'relation': source('shopify', 'order')}) %}
-        {% do tables.append({'system': 'shopify', 'name': 'refund', 'relation': source('shopify', 'refund')}) %}
-        {% for part in ['order_line_refund', 'order_adjustment'] %}
-            {% do tables.append({'system': 'shopify', 'name': part, 'relation': source('shopify', part),
-                                 'tool_base': ref('stg_shopify__refund_parts'),
-                                 'tool_merged': ref('stg_shopify__refund_parts')}) %}
-        {% endfor %}
+        {#- the tables of the connector that holds rows: Fivetran's (also when neither does), or
+            Airbyte's streams; both while dbt parses (macro shopify_connector) -#}
+        {% set connector = shopify_connector() %}
+        {% if connector != 'airbyte' %}
+            {% do tables.append({'system': 'shopify', 'name': 'order', 'relation': source('shopify', 'order')}) %}
+            {% do tables.append({'system': 'shopify', 'name': 'refund', 'relation': source('shopify', 'refund')}) %}
+            {% for part in ['order_line_refund', 'order_adjustment'] %}
+                {% do tables.append({'system': 'shopify', 'name': part, 'relation': source('shopify', part),
+                                     'tool_base': ref('stg_shopify__refund_parts'),
+                                     'tool_merged': ref('stg_shopify__refund_parts')}) %}
+            {% endfor %}
+        {% endif %}
+        {% if connector == 'airbyte' or not execute %}
+            {% for stream in ['orders', 'order_refunds'] %}
+                {% do tables.append({'system': 'shopify', 'name': stream, 'relation': source('shopify', stream)}) %}
+            {% endfor %}
+        {% endif %}
     {% endif %}
     {% do tables.append({'system': 'contract', 'name': 'ad_spend', 'relation': source('ads', 'ad_spend')}) %}
     {{ return(tables) }}

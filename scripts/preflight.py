@@ -14,11 +14,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from contract import RawSource, csv_files, is_nested_type, ndjson_files, parquet_files, raw_sources  # noqa: E402
+from contract import (RawSource, csv_files, is_nested_type, ndjson_files, parquet_files, project_var,  # noqa: E402
+                      raw_sources)
 
 log = logging.getLogger("preflight")
 
 EXIT_FILE_FAULT = 2
+# order_source shopify reads one connector's tables: Fivetran's or Airbyte's (docs/sources.md#shopify-connector)
+SHOPIFY_CONNECTORS = {
+    "Fivetran's tables": ("shopify/order", "shopify/refund", "shopify/order_line_refund", "shopify/order_adjustment"),
+    "Airbyte's streams": ("shopify/orders", "shopify/order_refunds"),
+}
 
 
 def missing_columns(present: set[str], source: RawSource) -> list[str]:
@@ -79,6 +85,19 @@ def ndjson_file_fault(path: Path, source: RawSource) -> str | None:
     return None
 
 
+def shopify_connector_fault(raw_dir: Path, dbt_vars: dict[str, object] | None = None) -> str | None:
+    """'<dir>: <problem>' when order_source is shopify and both connectors' directories hold Parquet files."""
+    if project_var("order_source", dbt_vars) != "shopify":
+        return None
+    holding = {connector: [directory for directory in directories if any((raw_dir / directory).glob("**/*.parquet"))]
+               for connector, directories in SHOPIFY_CONNECTORS.items()}
+    if not all(holding.values()):
+        return None
+    found = " and ".join(f"{connector} ({', '.join(directories)})" for connector, directories in holding.items())
+    return (f"{raw_dir / 'shopify'}: both {found} hold files; order_source shopify reads one connector per store: "
+            "move the other's directories out of the raw store (docs/sources.md#shopify-connector)")
+
+
 def check_raw_store(raw_dir: Path, dbt_vars: dict[str, object] | None = None) -> list[str]:
     """One message per faulty file: '<path>: <problem>'. dbt_vars: the build's vars (column maps)."""
     faults: list[str] = []
@@ -90,6 +109,9 @@ def check_raw_store(raw_dir: Path, dbt_vars: dict[str, object] | None = None) ->
             problem = check(path, source)
             if problem:
                 faults.append(f"{path}: {problem}")
+    conflict = shopify_connector_fault(raw_dir, dbt_vars)
+    if conflict:
+        faults.append(conflict)
     return faults
 
 

@@ -1,7 +1,8 @@
-"""Order tools (issue #17): Shopify's orders export, the Shopify connector's tables and an orders
-file, each mapped into the shop contract. One small hand-worked store (fixtures/order_sources,
-its README tells the store) is built in the canonical contract and in each format: every format
-builds the same marts, and its trap rows only quarantine, each with its reason."""
+"""Order tools (issue #17): Shopify's orders export, the Shopify connector's tables (Fivetran's, or
+Airbyte's streams) and an orders file, each mapped into the shop contract. One small hand-worked
+store (fixtures/order_sources, its README tells the store) is built in the canonical contract and
+in each format: every format builds the same marts, and its trap rows only quarantine, each with
+its reason."""
 
 from __future__ import annotations
 
@@ -41,6 +42,31 @@ CONNECTOR_TYPES = {"created_at": "timestamp", "cancelled_at": "timestamp", "proc
                    "_fivetran_synced": "timestamp", "total_price": "double", "subtotal": "double", "total_tax": "double",
                    "amount": "double", "tax_amount": "double", "test": "boolean", "_fivetran_deleted": "boolean",
                    "id": "bigint", "order_id": "bigint", "refund_id": "bigint"}
+# Types Airbyte's S3 destination writes the streams' fields with (source-shopify schemas: integer ->
+# BIGINT, number -> DOUBLE, date-time -> a UTC timestamp, other strings -> text, objects nested)
+AIRBYTE_META = "STRUCT(sync_id BIGINT, changes STRUCT(field VARCHAR, change VARCHAR, reason VARCHAR)[])"
+AIRBYTE_TYPES = {
+    "orders": {
+        "_airbyte_raw_id": "VARCHAR", "_airbyte_extracted_at": "TIMESTAMPTZ", "_airbyte_generation_id": "BIGINT",
+        "_airbyte_meta": AIRBYTE_META, "id": "BIGINT", "name": "VARCHAR", "email": "VARCHAR",
+        "customer": "STRUCT(id BIGINT, email VARCHAR, first_name VARCHAR, state VARCHAR)",
+        "created_at": "TIMESTAMPTZ", "cancelled_at": "TIMESTAMPTZ", "currency": "VARCHAR",
+        "presentment_currency": "VARCHAR", "total_price": "DOUBLE", "financial_status": "VARCHAR", "test": "BOOLEAN",
+        "shop_url": "VARCHAR", "deleted_at": "TIMESTAMPTZ", "subject_type": "VARCHAR", "message": "VARCHAR",
+        "description": "VARCHAR"},
+    "order_refunds": {
+        "_airbyte_raw_id": "VARCHAR", "_airbyte_extracted_at": "TIMESTAMPTZ", "_airbyte_generation_id": "BIGINT",
+        "_airbyte_meta": AIRBYTE_META, "id": "BIGINT", "order_id": "BIGINT", "created_at": "TIMESTAMPTZ",
+        "processed_at": "VARCHAR", "restock": "BOOLEAN", "note": "VARCHAR",
+        "refund_line_items": "STRUCT(id BIGINT, line_item_id BIGINT, quantity BIGINT, restock_type VARCHAR, "
+                             "subtotal DOUBLE, total_tax DOUBLE, "
+                             "line_item STRUCT(id BIGINT, sku VARCHAR, price DOUBLE))[]",
+        "order_adjustments": "STRUCT(id BIGINT, order_id BIGINT, refund_id BIGINT, amount VARCHAR, tax_amount VARCHAR, "
+                             "kind VARCHAR, reason VARCHAR)[]",
+        "transactions": "STRUCT(id BIGINT, order_id BIGINT, amount VARCHAR, currency VARCHAR, kind VARCHAR, "
+                        "status VARCHAR)[]",
+        "shop_url": "VARCHAR"},
+}
 
 
 def canonical_raw(raw_dir: Path, work_dir: Path, sources: tuple[str, ...] = ("events", "orders", "refunds")) -> Path:
@@ -78,6 +104,23 @@ def connector_raw(raw_dir: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             connection.execute(f"copy (select {casts} from {reader} where _file = '{file_name}') "
                                f"to '{target}' (format parquet)")
+    return raw_dir
+
+
+def airbyte_raw(raw_dir: Path) -> Path:
+    """Airbyte's orders and order_refunds streams as its S3 destination writes them: Parquet under
+    shopify/<stream>/, one file per sync (`_file`), typed as AIRBYTE_TYPES, nested fields nested."""
+    with duckdb.connect() as connection:
+        connection.execute("set TimeZone = 'UTC'")
+        for stream, types in AIRBYTE_TYPES.items():
+            columns = ", ".join(f"'{name}': '{data_type}'" for name, data_type in {**types, "_file": "VARCHAR"}.items())
+            reader = (f"read_json('{STORE / 'airbyte' / stream}.jsonl', format = 'newline_delimited', "
+                      f"columns = {{{columns}}})")
+            for (file_name,) in connection.execute(f"select distinct _file from {reader}").fetchall():
+                target = raw_dir / "shopify" / stream / file_name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                connection.execute(f"copy (select * exclude (_file) from {reader} where _file = '{file_name}') "
+                                   f"to '{target}' (format parquet)")
     return raw_dir
 
 
@@ -125,6 +168,14 @@ def shopify(tmp_path_factory: pytest.TempPathFactory) -> Build:
     return built(build_project(raw, work_dir, web_source="ga4", order_source="shopify"))
 
 
+@pytest.fixture(scope="module")
+def shopify_airbyte(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Airbyte's Shopify streams, with the store's web events in the contract."""
+    work_dir = tmp_path_factory.mktemp("orders_shopify_airbyte")
+    raw = with_contract_events(airbyte_raw(work_dir / "raw"), work_dir)
+    return built(build_project(raw, work_dir, order_source="shopify"))
+
+
 def test_the_canonical_store_levels(canonical: Build) -> None:
     # As of 2024-03-14 every refund is known: #1003 and #1009 (fully refunded) never count, #1004
     # and #1006 are cancelled. ann: a visitor from 03-08 (her cookie, logged in as her on 03-09),
@@ -152,7 +203,7 @@ def test_the_mixed_store_links_ga4_visitors_to_shopify_buyers(shopify: Build) ->
     assert shopify.scalar("select count(*) from marts.dim_people") == 4
 
 
-@pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify"])
+@pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify", "shopify_airbyte"])
 def test_each_format_builds_the_canonical_marts(store: str, canonical: Build, request: pytest.FixtureRequest) -> None:
     build: Build = request.getfixturevalue(store)
     with duckdb.connect() as connection:
@@ -170,7 +221,7 @@ def test_each_format_builds_the_canonical_marts(store: str, canonical: Build, re
         assert connection.execute("select count(*) from tool.marts.fct_orders").fetchall()[0][0] == 9
 
 
-@pytest.mark.parametrize("store", ["shopify_csv", "orders_file"])
+@pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify_airbyte"])
 def test_local_times_become_utc_across_the_dst_change(store: str, request: pytest.FixtureRequest) -> None:
     # New York moved to daylight time at 02:00 on 2024-03-10: #1003 at 01:30 EST, #1002 at 03:30 EDT.
     build: Build = request.getfixturevalue(store)
@@ -206,6 +257,11 @@ def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(or
     ("shopify", [("orders", "#1005", "payment_pending"), ("orders", "#1012", "test_order"),
                  ("orders", "#1013", "deleted_row"), ("refunds", "905", "no_money_refunded"),
                  ("refunds", "order_line_refund:7099", "orphan_refund_line")]),
+    # Airbyte: #1013 is deleted by a later sync's deletion row (id 5013, no name): both its rows go;
+    # refund 905 has no lines, adjustments or transactions
+    ("shopify_airbyte", [("orders", "#1005", "payment_pending"), ("orders", "#1012", "test_order"),
+                         ("orders", "#1013", "deleted_row"), ("orders", "#1013", "deleted_row"),
+                         ("refunds", "905", "no_money_refunded")]),
 ])
 def test_trap_rows_are_quarantined_with_their_reasons(store: str, expected: list, request: pytest.FixtureRequest) -> None:
     build: Build = request.getfixturevalue(store)
@@ -222,6 +278,10 @@ def test_trap_rows_are_quarantined_with_their_reasons(store: str, expected: list
     # lines and the adjustment merged into their refunds, line 7099 an orphan
     ("shopify", [("shopify", "order", 13, 9, 3, 1, 0, 0), ("shopify", "order_adjustment", 1, 0, 0, 0, 0, 1),
                  ("shopify", "order_line_refund", 5, 0, 1, 0, 0, 4), ("shopify", "refund", 5, 4, 1, 0, 0, 0)]),
+    # Airbyte (only its streams are listed): orders 14 rows = 9 kept + #1005, #1012, #1013 and its
+    # deletion row + #1001 again in sync 2; order_refunds 6 rows = 4 kept + 905 + 904 again in sync 2.
+    # Refund lines are nested in their refund's row: nothing is merged.
+    ("shopify_airbyte", [("shopify", "order_refunds", 6, 4, 1, 1, 0, 0), ("shopify", "orders", 14, 9, 4, 1, 0, 0)]),
 ])
 def test_every_raw_row_is_accounted_for(store: str, expected: list, request: pytest.FixtureRequest) -> None:
     build: Build = request.getfixturevalue(store)
@@ -282,3 +342,60 @@ def test_an_export_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [f"raw file fault: {broken}: missing required column(s): Total"]
+
+
+def test_airbyte_refunds_take_their_money_from_the_nested_lines(shopify_airbyte: Build) -> None:
+    # 901: line 12.50 + 0 tax, less the adjustment -2.50 = 15.00; 902: 25.00 + 5.00 tax; 903: 60.00
+    # (tax null), dated created_at (no processed_at); 904: 10.00, its sync-2 copy dropped. processed_at
+    # is text in New York's offset (06:00 -04:00 = 10:00 UTC). Transactions (presentment money) are not read.
+    assert shopify_airbyte.rows("select refund_id, order_id, refunded_at, amount from staging.stg_shop__refunds "
+                                "order by refund_id") == [
+        ("901", "#1002", T(2024, 3, 14, 10, 0), Decimal("15.00")),
+        ("902", "#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
+        ("903", "#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")),
+        ("904", "#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
+    # loaded_at is _airbyte_extracted_at; #1001's first sync is kept
+    assert shopify_airbyte.scalar("select loaded_at from staging.stg_shop__orders where order_id = '#1001'") == \
+        T(2024, 3, 14, 11, 0)
+
+
+def preflight(raw_dir: Path, *dbt_vars: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(raw_dir),
+                           *[argument for var in dbt_vars for argument in ("--var", var)]],
+                          capture_output=True, text=True, check=False)
+
+
+def test_fivetran_and_airbyte_tables_in_one_store_stop_the_preflight(tmp_path: Path) -> None:
+    raw_dir = airbyte_raw(connector_raw(tmp_path / "raw"))
+    result = preflight(raw_dir, "order_source=shopify")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"raw file fault: {raw_dir / 'shopify'}: both Fivetran's tables (shopify/order, shopify/refund, "
+        "shopify/order_line_refund, shopify/order_adjustment) and Airbyte's streams (shopify/orders, "
+        "shopify/order_refunds) hold files; order_source shopify reads one connector per store: move the other's "
+        "directories out of the raw store (docs/sources.md#shopify-connector)"]
+    # another order source does not read them: nothing to refuse
+    assert preflight(raw_dir).returncode == 0
+
+
+def test_an_airbyte_file_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
+    raw_dir = airbyte_raw(tmp_path / "raw")
+    broken = raw_dir / "shopify" / "order_refunds" / "sync_3.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(f"copy (select 906 as id, 5010 as order_id, timestamp '2024-03-15 10:00' as created_at) "
+                           f"to '{broken}' (format parquet)")
+    result = preflight(raw_dir, "order_source=shopify")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"raw file fault: {broken}: missing required column(s): _airbyte_extracted_at"]
+
+
+def test_the_raw_suites_warn_of_the_airbyte_rows_staging_quarantines(tmp_path: Path) -> None:
+    raw_dir = airbyte_raw(tmp_path / "raw")
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "validate.py"), "--suite", "raw",
+                             "--raw-dir", str(raw_dir), "--var", "order_source=shopify",
+                             "--docs-dir", str(tmp_path / "docs")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    flagged = sorted(" ".join(line.split()[:3:2]) for line in result.stdout.splitlines()
+                     if line.startswith("raw_") and " warning " in line)
+    assert flagged == ["raw_shopify_airbyte_orders is_deleted", "raw_shopify_airbyte_orders is_test"]

@@ -1,8 +1,11 @@
 -- Orders of the Shopify connector in the raw shape of shop.orders (macros/source_systems.sql): one
 -- row per raw order row. Money is the shop currency (currency, total_price; docs/decisions.md: shop
 -- currency). A guest checkout has no customer id: the keyed hash of the e-mail is the customer.
--- Deleted rows and test orders are quarantined with their own reasons.
+-- Deleted rows and test orders are quarantined with their own reasons. Airbyte's orders stream,
+-- mapped the same way (stg_shopify__airbyte_orders), is added below; a store holding both
+-- connectors' tables is refused (macro shopify_connector).
 {{ config(enabled=var('order_source') == 'shopify') }}
+{% do shopify_connector() %}
 
 with
 
@@ -13,6 +16,10 @@ source as (
 statuses as (
     select * from {{ ref('order_statuses') }}
     where source_system = 'shopify'
+),
+
+airbyte_orders as (
+    select * from {{ ref('stg_shopify__airbyte_orders') }}
 ),
 
 typed as (
@@ -36,7 +43,7 @@ typed as (
     from source
 ),
 
-final as (
+fivetran_orders as (
     select
         typed.order_id,
         coalesce(typed.customer_id, {{ hash_email('typed.email') }}) as customer_id,
@@ -59,6 +66,12 @@ final as (
     from typed
     left join statuses
         on typed.financial_status = statuses.source_status
+),
+
+final as (
+    select * from fivetran_orders
+    union all
+    select * from airbyte_orders
 )
 
 select * from final

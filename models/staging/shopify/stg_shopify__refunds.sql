@@ -2,7 +2,8 @@
 -- its amount the money of its lines and adjustments (stg_shopify__refund_parts, shop currency),
 -- dated processed_at (else created_at); plus one quarantined row per refund line or adjustment
 -- whose refund is not in the refund table (orphan_refund_line). The order id is the order's name,
--- as stg_shopify__orders keys orders.
+-- as stg_shopify__orders keys orders. Airbyte's order_refunds (stg_shopify__airbyte_refunds) are
+-- added below.
 {{ config(enabled=var('order_source') == 'shopify') }}
 
 with
@@ -17,6 +18,10 @@ orders as (
 
 parts as (
     select * from {{ ref('stg_shopify__refund_parts') }}
+),
+
+airbyte_refunds as (
+    select * from {{ ref('stg_shopify__airbyte_refunds') }}
 ),
 
 order_names as (
@@ -78,6 +83,8 @@ final as (
     select * from refund_rows
     union all
     select * from orphan_parts
+    union all
+    select * from airbyte_refunds
 )
 
 select * from final

@@ -1,0 +1,83 @@
+-- Orders of Airbyte's Shopify source (stream orders) in the raw shape of shop.orders: one row per
+-- raw row. Mapped as the Fivetran connector's order table is (stg_shopify__orders): name as the
+-- order id, the customer's id else (a guest) the keyed hash of the e-mail, the shop currency,
+-- _airbyte_extracted_at as loaded_at. Airbyte's S3 destination appends every sync, and emits a
+-- deleted order as a row with deleted_at: every row of a deleted order's id is quarantined.
+{{ config(enabled=var('order_source') == 'shopify') }}
+
+with
+
+source as (
+    select * from {{ source('shopify', 'orders') }}
+),
+
+statuses as (
+    select * from {{ ref('order_statuses') }}
+    where source_system = 'shopify'
+),
+
+typed as (
+    select
+        {{ dbt.safe_cast('source.id', dbt.type_string()) }} as shopify_order_id,
+        {{ clean_string(dbt.safe_cast('source.name', dbt.type_string())) }} as order_name,
+        {{ clean_string(dbt.safe_cast('source.customer.id', dbt.type_string())) }} as customer_id,
+        coalesce({{ clean_string('source.email') }}, {{ clean_string('source.customer.email') }}) as email,
+        {{ dbt.safe_cast('source.created_at', dbt.type_timestamp()) }} as created_at,
+        {{ dbt.safe_cast('source.cancelled_at', dbt.type_timestamp()) }} as cancelled_at,
+        source.currency,
+        source.total_price,
+        lower({{ clean_string('source.financial_status') }}) as financial_status,
+        coalesce(source.test, false) as is_test,
+        source.deleted_at is not null or coalesce(source.is_deleted, false) as is_deletion,
+        {{ dbt.safe_cast('source._airbyte_extracted_at', dbt.type_timestamp()) }} as extracted_at,
+        source._source_file,
+        source._source_row_number
+    from source
+),
+
+deleted_orders as (
+    -- a deletion row carries the order's id; every delivery of that id is a deleted order
+    select distinct shopify_order_id
+    from typed
+    where is_deletion
+),
+
+order_names as (
+    -- a deletion row has no name of its own: it takes the one the order's other rows carry
+    select
+        shopify_order_id,
+        max(order_name) as order_name
+    from typed
+    group by shopify_order_id
+),
+
+final as (
+    select
+        coalesce(order_names.order_name, typed.shopify_order_id) as order_id,
+        coalesce(typed.customer_id, {{ hash_email('typed.email') }}) as customer_id,
+        typed.email,
+        typed.created_at as ordered_at,
+        typed.currency,
+        typed.total_price as amount,
+        case
+            when typed.cancelled_at is not null then 'cancelled'
+            else coalesce(statuses.status, typed.financial_status)
+        end as status,
+        typed.extracted_at as loaded_at,
+        typed._source_file,
+        typed._source_row_number,
+        case
+            when deleted_orders.shopify_order_id is not null then 'deleted_row'
+            when typed.is_test then 'test_order'
+            when typed.cancelled_at is null then statuses.quarantine_reason
+        end as source_quarantine_reason
+    from typed
+    left join order_names
+        on typed.shopify_order_id = order_names.shopify_order_id
+    left join deleted_orders
+        on typed.shopify_order_id = deleted_orders.shopify_order_id
+    left join statuses
+        on typed.financial_status = statuses.source_status
+)
+
+select * from final
