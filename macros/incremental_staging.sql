@@ -94,3 +94,30 @@
         where {{ conditions | join(' or ') }}
     {% endif %}
 {% endmacro %}
+
+
+{#- The model listing the drafts a tool's later export supersedes (column draft_file_pattern, a `like`
+    pattern on the lower-cased source_file), or none: GA4's intraday tables of the days its daily
+    export holds. A model whose pre-hook reads it names it in a depends_on comment. -#}
+{% macro superseded_drafts_relation() %}
+    {{ return(ref('stg_ga4__superseded_drafts') if var('web_source') == 'ga4' else none) }}
+{% endmacro %}
+
+
+{#- Pre-hook: stored rows read from a superseded draft are deleted before the run ranks, so the
+    final export's rows are staged as a full build stages them - the same event under another
+    derived id is not kept twice, and a draft event the final export lacks disappears - whether the
+    draft's files are still in the raw store (their rows then count as duplicates) or gone. -#}
+{% macro delete_superseded_drafts() %}
+    {% set drafts = superseded_drafts_relation() %}
+    {% if execute and is_incremental() and drafts is not none %}
+        delete from {{ this }}
+        where source_file in (
+            -- the stored files (a few thousand), not the stored rows, matched against the patterns
+            select stored_files.source_file
+            from (select distinct source_file from {{ this }}) as stored_files
+            inner join {{ drafts }} as drafts
+                on lower(stored_files.source_file) like drafts.draft_file_pattern
+        )
+    {% endif %}
+{% endmacro %}

@@ -1,8 +1,13 @@
 """Incremental staging: a store delivered day by day and built after each day gives the same
-marts, row for row, as one full build of all its files (fixtures/incremental_store/README.md)."""
+marts, row for row, as one full build of all its files (fixtures/incremental_store/README.md); so
+does a GA4 export whose daily tables replace intraday drafts already staged
+(fixtures/incremental_ga4/README.md)."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -111,16 +116,17 @@ def test_stored_rows_follow_deliveries_and_erasures(day_by_day: dict) -> None:
     assert day_by_day["e3_after_day_3"] == [("2025-03-01 10:01:00", "/products/wool-socks", "day-3-late-file.parquet")]
 
 
-def test_day_by_day_equals_one_full_build_row_for_row(day_by_day: dict) -> None:
-    daily, full = day_by_day["daily"].database, day_by_day["full"].database
+def assert_same_rows(incremental: Build, full: Build, may_be_empty: set[str]) -> None:
+    """Every compared model and the staging rows: the same rows in both builds (an empty model, unless
+    allowed, fails: its comparison would prove nothing)."""
     with duckdb.connect() as connection:
-        connection.execute(f"attach '{daily}' as daily (read_only)")
-        connection.execute(f"attach '{full}' as full_build (read_only)")
+        connection.execute(f"attach '{incremental.database}' as daily (read_only)")
+        connection.execute(f"attach '{full.database}' as full_build (read_only)")
         compared = [(name, "*") for name in COMPARED] + list(STAGING_COLUMNS.items())
         for name, columns in compared:
             rows = {side: connection.execute(f"select {columns} from {side}.{name}").fetchall()
                     for side in ("daily", "full_build")}
-            assert bool(rows["daily"]) != (name in EMPTY_ON_THIS_STORE), \
+            assert rows["daily"] or name in may_be_empty, \
                 f"{name}: {len(rows['daily'])} rows (an empty mart's comparison would prove nothing)"
             missing = connection.execute(
                 f"select count(*) from (select {columns} from full_build.{name} "
@@ -128,7 +134,12 @@ def test_day_by_day_equals_one_full_build_row_for_row(day_by_day: dict) -> None:
             extra = connection.execute(
                 f"select count(*) from (select {columns} from daily.{name} "
                 f"except all select {columns} from full_build.{name})").fetchone()[0]
-            assert (missing, extra) == (0, 0), f"{name}: {missing} rows missing, {extra} extra after day-by-day builds"
+            assert (missing, extra) == (0, 0), f"{name}: {missing} rows missing, {extra} extra after incremental builds"
+
+
+def test_day_by_day_equals_one_full_build_row_for_row(day_by_day: dict) -> None:
+    assert not day_by_day["daily"].rows("select * from marts.mart_clv_validation")
+    assert_same_rows(day_by_day["daily"], day_by_day["full"], may_be_empty=EMPTY_ON_THIS_STORE)
 
 
 def test_touched_people_are_recomputed(day_by_day: dict) -> None:
@@ -207,3 +218,138 @@ def test_when_build_py_rebuilds_staging_in_full(tmp_path: Path, monkeypatch: pyt
     # reads the same file names
     assert raw_data_dir_var(REPO_ROOT / "data" / "raw") == "data/raw"
     assert raw_data_dir_var(raw) == str(raw)
+
+
+# --- A GA4 day delivered as the intraday draft, then as the daily table (fixtures/incremental_ga4) ---
+
+GA4_FIXTURE = FIXTURES / "incremental_ga4" / "ga4_events.csv"
+GA4_VARS = {"web_source": "ga4", "order_source": "web", "email_source": "web"}
+# Hand-worked in fixtures/incremental_ga4/README.md: the events each run writes, and what is stored after it.
+GA4_STAGED_EACH_RUN = {
+    1: ({"d1", "i1", "i2", "i3", "i4", "j1", "j2"}, {"o1"}),
+    2: ({"i1", "i2", "i3b", "a1", "j1", "k1", "l1"}, {"o1"}),  # not d1: read again, it ties with itself
+}
+GA4_STORED_EACH_RUN = {
+    1: ({"d1", "i1", "i2", "i3", "i4", "j1", "j2"}, {"o1"}),
+    # i3 (another id in the daily table), i4 and j2 (absent from it) are gone; j2's file was deleted
+    2: ({"d1", "i1", "i2", "i3b", "a1", "j1", "k1", "l1"}, {"o1"}),
+}
+
+
+def ga4_fixture_rows() -> list[dict[str, str]]:
+    with GA4_FIXTURE.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def ga4_labels() -> dict[str, str]:
+    """{derived event id: label}, by the documented formula (docs/sources.md: event ids)."""
+    labels = {}
+    for row in ga4_fixture_rows():
+        micros = int(dt.datetime.fromisoformat(row["occurred_at"]).replace(tzinfo=dt.timezone.utc).timestamp()
+                     * 1_000_000)
+        key = "|".join([row["user_pseudo_id"], str(micros), row["event_name"], row["ga_session_id"],
+                        row["batch_event_index"], row["page_location"]])
+        labels["ga4:" + hashlib.md5(key.encode()).hexdigest()] = row["label"]
+    return labels
+
+
+def deliver_ga4_run(raw: Path, run: int) -> None:
+    """The raw store as it stands at a run: the fixture's files of that run written as GA4 Parquet
+    (BigQuery's nested export schema), the files gone by then deleted."""
+    rows = ga4_fixture_rows()
+    for file_name in sorted({row["_file"] for row in rows if row["_gone_in_run"] == str(run)}):
+        shutil.rmtree((raw / "ga4" / file_name).parent)
+    connection = duckdb.connect()
+    for file_name in sorted({row["_file"] for row in rows if row["_run"] == str(run)}):
+        target = raw / "ga4" / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        parameter = ("{{'key': '{key}', 'value': {{'string_value': {s}, 'int_value': {i}, "
+                     "'float_value': null::double, 'double_value': {d}}}}}")
+        params = ", ".join([
+            parameter.format(key="page_location", s="page_location", i="null::bigint", d="null::double"),
+            parameter.format(key="ga_session_id", s="null::varchar", i="ga_session_id::bigint", d="null::double"),
+            parameter.format(key="currency", s="currency", i="null::bigint", d="null::double"),
+            parameter.format(key="value", s="null::varchar", i="null::bigint", d="value::double"),
+        ])
+        connection.execute(f"""
+            copy (
+                select
+                    event_date,
+                    epoch_us(occurred_at::timestamp) as event_timestamp,
+                    event_name,
+                    list_filter([{params}], lambda p: coalesce(p.value.string_value, p.value.int_value::varchar,
+                                                          p.value.double_value::varchar) is not null) as event_params,
+                    user_pseudo_id,
+                    nullif(user_id, '') as user_id,
+                    case when transaction_id <> '' then {{'transaction_id': transaction_id,
+                        'purchase_revenue': value::double, 'refund_value': null::double}} end as ecommerce,
+                    {{'manual_source': nullif(manual_source, ''), 'manual_medium': null::varchar,
+                      'manual_campaign_name': null::varchar}} as collected_traffic_source,
+                    nullif(batch_event_index, '')::bigint as batch_event_index
+                from read_csv('{GA4_FIXTURE}', all_varchar = true, header = true)
+                where _run = '{run}' and _file = '{file_name}'
+                order by occurred_at
+            ) to '{target}' (format parquet)
+        """)
+
+
+@pytest.fixture(scope="module")
+def ga4_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two incremental runs (the intraday drafts, then the daily tables replacing them) and one full
+    build of the final raw store: three builds."""
+    work = tmp_path_factory.mktemp("incremental_ga4")
+    raw, incremental = work / "raw", work / "incremental"
+    incremental.mkdir()
+    labels = ga4_labels()
+    staged: dict[int, tuple[set[str], set[str]]] = {}
+    stored: dict[int, tuple[set[str], set[str]]] = {}
+    for run in (1, 2):
+        deliver_ga4_run(raw, run)
+        build = build_project(raw, incremental, **GA4_VARS)
+        assert build.result.returncode == 0, build.output[-5000:]
+        invocation = invocation_id(build, incremental)
+        staged[run] = ({labels[key] for key in keys(build, "staging.stg_web__events", "event_id",
+                                                    "staged_in_invocation = ?", [invocation])},
+                       keys(build, "staging.stg_shop__orders", "order_id", "staged_in_invocation = ?", [invocation]))
+        stored[run] = ({labels[key] for key in keys(build, "staging.stg_web__events", "event_id")},
+                       keys(build, "staging.stg_shop__orders", "order_id"))
+    full_work = work / "full"
+    full_work.mkdir()
+    full = build_project(raw, full_work, **GA4_VARS)
+    assert full.result.returncode == 0, full.output[-5000:]
+    return {"incremental": build, "full": full, "staged": staged, "stored": stored, "labels": labels}
+
+
+def test_ga4_daily_table_replaces_the_stored_intraday_rows_of_its_day(ga4_runs: dict) -> None:
+    assert ga4_runs["staged"] == GA4_STAGED_EACH_RUN
+    assert ga4_runs["stored"] == GA4_STORED_EACH_RUN
+    build, labels = ga4_runs["incremental"], ga4_runs["labels"]
+    stored = {labels[row[0]]: row[1:] for row in build.rows(
+        "select event_id, utm_source, regexp_extract(source_file, 'ga4/(.+)/', 1) from staging.stg_web__events")}
+    assert stored == {
+        "d1": ("newsletter", "events_20250228"),
+        # i2's campaign is in the daily table only
+        "i1": (None, "events_20250301"), "i2": ("google", "events_20250301"), "i3b": (None, "events_20250301"),
+        "a1": (None, "events_20250301"), "j1": (None, "events_20250302"), "k1": (None, "events_20250302"),
+        "l1": (None, "events_intraday_20250303"),
+    }
+    assert build.rows("select order_id, amount, strftime(loaded_at, '%Y-%m-%d %H:%M'), "
+                      "regexp_extract(source_file, 'ga4/(.+)/', 1) from staging.stg_shop__orders") == [
+        ("o1", 30, "2025-03-02 00:00", "events_20250301")]
+
+
+def test_ga4_rows_are_accounted_for_after_the_daily_table_replaced_the_draft(ga4_runs: dict) -> None:
+    # 14 rows read (the deleted intraday table of 03-02 is no raw row any more) = 9 kept + the 5
+    # intraday copies of 03-01, still in the raw store
+    assert ga4_runs["incremental"].rows(
+        "select source_system, source_name, rows_read, rows_kept, rows_quarantined, duplicates_dropped, "
+        "rows_erased, rows_merged, is_balanced from audit.raw_row_accounting where source_system = 'ga4'") == [
+        ("ga4", "events", 14, 9, 0, 5, 0, 0, True)]
+
+
+def test_ga4_incremental_runs_equal_one_full_build_row_for_row(ga4_runs: dict) -> None:
+    # no row of this store is rejected: the quarantine is empty on both sides
+    assert_same_rows(ga4_runs["incremental"], ga4_runs["full"], may_be_empty=EMPTY_ON_THIS_STORE | {"audit.quarantine"})
+    people = {row[0]: row[1:] for row in ga4_runs["incremental"].rows(
+        "select person_id, level_number, valid_order_count, net_revenue from marts.dim_people")}
+    assert people == {"customer:c1": (4, 1, 30), "anonymous:p3": (2, 0, 0)}

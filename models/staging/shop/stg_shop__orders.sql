@@ -1,17 +1,22 @@
 -- Orders, one row per order_id: the first good delivery, e-mail replaced by its keyed hash.
 -- Rejected rows are in audit.quarantine, later deliveries counted in audit.raw_row_accounting.
 -- Incremental (macros/incremental_staging.sql): a run reads the rows loaded since the latest stored
--- delivery less the lookback and replaces an order only by an earlier delivery.
+-- delivery less the lookback and replaces an order only by an earlier delivery; rows read from a
+-- draft a later export supersedes (a GA4 intraday table) are deleted first (pre-hook).
 {{ config(
     materialized=staging_materialization(),
     incremental_strategy=staging_incremental_strategy(),
     unique_key='order_id',
     on_schema_change='fail',
+    pre_hook="{{ delete_superseded_drafts() }}",
     post_hook="{{ delete_erased_rows({'customer_id': 'customer_id', 'email': 'email_hash', 'order_id': 'order_id'}) }}"
 ) }}
 {{ assert_incremental_raw_store() }}
 {{ assert_incremental_hash_key() }}
 -- depends_on: {{ ref('erasure_log') }} (read by the erasure post-hook)
+{% if superseded_drafts_relation() is not none -%}
+-- depends_on: {{ superseded_drafts_relation() }} (read by the superseded-drafts pre-hook)
+{% endif %}
 
 with
 
