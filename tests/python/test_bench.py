@@ -113,6 +113,19 @@ def test_first_difference_names_the_first_figure_that_differs() -> None:
     assert first_difference({**build, "cohort_ltv": []}, build) == "cohort 2025-01-01 month 0: only in the build"
 
 
+def test_bench_stops_when_the_peer_differs_from_the_build(benched: tuple[Path, dict],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept store without the appended day against the warehouse built with it: the bench
+    refuses to time the two, naming the first difference."""
+    import bench
+
+    bench_dir, _ = benched
+    monkeypatch.setattr(bench, "BENCH", bench_dir)
+    (store,) = (bench_dir / "data").glob("*/raw")
+    with pytest.raises(SystemExit, match="differ from the full build's marts: as-of date: peer"):
+        bench.bench_peer(store, bench_dir / "work" / "full" / "bench.duckdb", runs=1)
+
+
 def test_incremental_build_staged_exactly_the_new_day(benched: tuple[Path, dict]) -> None:
     """The day's files hold new events and orders and re-deliveries of recent ones: only the new keys
     are staged."""
