@@ -3,7 +3,9 @@
 For each scale (events): generate the store once (kept under bench/data/, keyed by scale and seed),
 then measure, as the median of --runs runs: the floor (one hand-written DuckDB query that reads
 every event and order once and computes per-person counts, first/last timestamps and net
-revenue), the full `dbt build --full-refresh`, and dbt's fixed cost (the same build on an empty
+revenue), the full `dbt build --full-refresh`, the pandas peer (scripts/pandas_peer.py: people per
+level and cohort LTV as a plain pandas notebook computes them, its figures checked equal to the
+build's marts, the bench failing if they differ) and dbt's fixed cost (the same build on an empty
 store); and once, the incremental `dbt build` after the next day is appended (to a hard-linked
 copy of the store, so the kept store never changes). Each is a child process measured with wait4: wall time, CPU time, peak memory. Prints a
 Markdown table, writes bench/results/<date>-<scale>.json and updates docs/benchmarks.md.
@@ -21,6 +23,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -121,6 +124,64 @@ def dbt_build(raw: Path, work: Path, full_refresh: bool = True,
     return result, slowest
 
 
+def project_figures(warehouse: Path) -> dict:
+    """The build's figures the pandas peer computes: people per level (dim_people) and the 'all'
+    rows of mart_cohort_ltv, in the peer's shape (money in cents)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        as_of = connection.execute("select max(as_of_date) from marts.dim_people").fetchone()[0]
+        levels = dict(connection.execute(
+            "select level_number, count(*) from marts.dim_people where level_number is not null "
+            "group by level_number").fetchall())
+        columns = ["cohort_month", "months_since_first_order", "cohort_size", "active_customers", "orders",
+                   "net_revenue_cents", "cumulative_net_revenue_cents", "ltv_per_customer_cents", "retention_rate"]
+        rows = connection.execute(
+            "select strftime(cohort_month, '%Y-%m-%d'), months_since_first_order, cohort_size, active_customers, "
+            "orders, cast(net_revenue * 100 as bigint), cast(cumulative_net_revenue * 100 as bigint), "
+            "cast(ltv_per_customer * 100 as bigint), retention_rate "
+            "from marts.mart_cohort_ltv where acquisition_channel = 'all' "
+            "order by cohort_month, months_since_first_order").fetchall()
+    return {"as_of_date": as_of.isoformat() if as_of else None,
+            "people_per_level": {str(level): levels.get(level, 0) for level in range(2, 7)},
+            "cohort_ltv": [dict(zip(columns, row)) for row in rows]}
+
+
+def first_difference(peer: dict, project: dict) -> str | None:
+    """The first figure on which the pandas peer and the build disagree, in words; None when equal."""
+    if peer["as_of_date"] != project["as_of_date"]:
+        return f'as-of date: peer {peer["as_of_date"]}, build {project["as_of_date"]}'
+    for level, count in project["people_per_level"].items():
+        if peer["people_per_level"].get(level) != count:
+            return f'people on level {level}: peer {peer["people_per_level"].get(level)}, build {count}'
+    peer_rows = {(r["cohort_month"], r["months_since_first_order"]): r for r in peer["cohort_ltv"]}
+    project_rows = {(r["cohort_month"], r["months_since_first_order"]): r for r in project["cohort_ltv"]}
+    for key in sorted(peer_rows.keys() | project_rows.keys()):
+        where = f"cohort {key[0]} month {key[1]}"
+        if key not in peer_rows or key not in project_rows:
+            return f'{where}: only in the {"build" if key in project_rows else "peer"}'
+        for column, value in project_rows[key].items():
+            mine = peer_rows[key].get(column)
+            same = math.isclose(mine, value, rel_tol=1e-12) if isinstance(value, float) else mine == value
+            if not same:
+                return f"{where} {column}: peer {mine}, build {value}"
+    return None
+
+
+def bench_peer(raw: Path, warehouse: Path, runs: int) -> Measure:
+    """The pandas peer on the store, median of runs; stops the bench when its figures are not the
+    build's (the ratio would compare different work)."""
+    out = BENCH / "work" / "pandas_peer.json"
+    measures = []
+    for run in range(runs):
+        log.info("pandas peer %d/%d", run + 1, runs)
+        measures.append(measured([sys.executable, str(SCRIPTS / "pandas_peer.py"), str(raw), "--out", str(out)]))
+    difference = first_difference(json.loads(out.read_text()), project_figures(warehouse))
+    if difference:
+        raise SystemExit(f"bench: the pandas peer's figures differ from the full build's marts: {difference}")
+    return median(measures)
+
+
 def linked_copy(raw: Path, target: Path) -> Path:
     """The store's files hard-linked under target (instant, no space); the marker copied, as a new
     day appends to it."""
@@ -157,6 +218,7 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
         measure, slowest = dbt_build(raw, BENCH / "work" / "full")
         builds.append(measure)
     full = median(builds)
+    peer = bench_peer(raw, BENCH / "work" / "full" / "bench.duckdb", runs)
     log.info("appending a day, then an incremental build")
     subprocess.run([sys.executable, str(SCRIPTS / "generate_data.py"), "--append-day", "--out", str(raw),
                     "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -167,11 +229,13 @@ def bench_scale(events: int, seed: int, runs: int) -> dict:
     fixed, _ = dbt_build(empty, BENCH / "work" / "fixed")
     return {
         "date": dt.date.today().isoformat(), "events": actual_events, "seed": seed, "runs": runs,
-        "floor": asdict(floor), "full_build": asdict(full), "fixed_cost": asdict(fixed),
+        "floor": asdict(floor), "full_build": asdict(full), "pandas_peer": asdict(peer), "fixed_cost": asdict(fixed),
         "incremental_refresh": asdict(incremental), "incremental_rows_staged": staged,
         "incremental_over_full": round(incremental.wall_s / full.wall_s, 3) if full.wall_s else None,
         "events_per_second_full": round(actual_events / full.wall_s) if full.wall_s else None,
         "full_over_floor": round(full.wall_s / floor.wall_s, 1) if floor.wall_s else None,
+        # above 1: our full build is faster than the pandas peer (issue #18's target: at least 2)
+        "peer_over_full": round(peer.wall_s / full.wall_s, 3) if full.wall_s else None,
         "slowest_nodes": slowest,
         "duckdb_memory_limit": os.environ.get("CUSTOMER_LEVELS_DUCKDB_MEMORY_LIMIT", "3GB"),
         "machine": {"cores": os.cpu_count(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
@@ -208,17 +272,24 @@ def tool_versions() -> str:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| events | date | runs | floor s | full build s | full / floor | incremental s | incremental / full "
-             "| fixed cost s | events/s | peak memory MB | DuckDB memory_limit | CPU s | GA4 full build s (/ contract) |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+    lines = ["| events | date | runs | floor s | full build s | full / floor | pandas peer s | peer / full | incremental s "
+             "| incremental / full | fixed cost s | events/s | peak memory MB | DuckDB memory_limit | CPU s "
+             "| GA4 full build s (/ contract) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
     for r in results:
         incremental = r.get("incremental_refresh") or {}
         lines.append(f'| {r["events"]:,} | {r["date"]} | {r["runs"]} | {r["floor"]["wall_s"]} | {r["full_build"]["wall_s"]} | '
-                     f'{r["full_over_floor"]} | {incremental.get("wall_s", "-")} | {r.get("incremental_over_full") or "-"} | '
+                     f'{r["full_over_floor"]} | {peer_cell(r)} | {incremental.get("wall_s", "-")} | {r.get("incremental_over_full") or "-"} | '
                      f'{r["fixed_cost"]["wall_s"]} | {r["events_per_second_full"]:,} | '
                      f'{r["full_build"]["peak_rss_mb"]:,} | {r.get("duckdb_memory_limit", "3GB")} | '
                      f'{r["full_build"]["cpu_s"]} | {ga4_cell(r)} |')
     return "\n".join(lines)
+
+
+def peer_cell(result: dict) -> str:
+    """The pandas peer's wall time and its ratio to the full build; '- | -' for results before it."""
+    peer = result.get("pandas_peer")
+    return f'{peer["wall_s"]} | {result["peer_over_full"]}' if peer else "- | -"
 
 
 def ga4_cell(result: dict) -> str:
@@ -249,7 +320,10 @@ def write_docs() -> None:
         "build on an empty store (dbt's own work: parsing, ~250 nodes, connections). Peak memory is the "
         "build process's (DuckDB runs in it). Incremental: one `dbt build` (models and tests) after "
         "`generate_data.py --append-day` on the fully built file, a single run (\"-\": measured before "
-        "incremental staging existed). GA4 (`make bench GA4=1`): the same store's web events written as a GA4 "
+        "incremental staging existed). The pandas peer (`scripts/pandas_peer.py`, issue #18): people per "
+        "level and cohort LTV computed from the same Parquet files by plain notebook-style pandas, its figures "
+        "held equal to the build's marts in the same run; peer / full above 1 means the build is faster (\"-\": "
+        "measured before the peer existed). GA4 (`make bench GA4=1`): the same store's web events written as a GA4 "
         "export (`scripts/formats_web.py`), full build, and its time over the contract's full build (\"-\": "
         "not measured).\n")
 
