@@ -24,6 +24,18 @@ def mapped_statuses(source_system: str) -> tuple[list[str], list[str]]:
             [row["source_status"] for row in rows if row["quarantine_reason"]])
 
 
+def shopify_order_expectations(currencies: list[str]) -> list:
+    """The row checks of a Shopify connector's orders, Fivetran's table or Airbyte's stream: each
+    warns with the quarantine reason staging gives the row."""
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="is_test", value_set=[False], meta=warning("test_order")),
+        gxe.ExpectColumnValuesToBeInSet(column="is_deleted", value_set=[False], meta=warning("deleted_row")),
+        gxe.ExpectColumnValuesToNotBeNull(column="total_value", meta=warning("bad_amount")),
+        gxe.ExpectColumnValuesToBeInSet(column="currency_normalised", value_set=currencies,
+                                        meta=warning("unknown_currency")),
+    ]
+
+
 def order_tool_suites(raw_views: dict[str, str], currencies: list[str], project_var) -> list[SuiteSpec]:
     """Suites over the order tools' raw views present in raw_views; project_var(name) reads a dbt var
     as the build gets it (column maps, formats)."""
@@ -69,13 +81,7 @@ def order_tool_suites(raw_views: dict[str, str], currencies: list[str], project_
                     upper(trim(currency)) as currency_normalised
                 from {raw_views['shopify/order']}
             """,
-            expectations=[
-                gxe.ExpectColumnValuesToBeInSet(column="is_test", value_set=[False], meta=warning("test_order")),
-                gxe.ExpectColumnValuesToBeInSet(column="is_deleted", value_set=[False], meta=warning("deleted_row")),
-                gxe.ExpectColumnValuesToNotBeNull(column="total_value", meta=warning("bad_amount")),
-                gxe.ExpectColumnValuesToBeInSet(column="currency_normalised", value_set=currencies,
-                                                meta=warning("unknown_currency")),
-            ],
+            expectations=shopify_order_expectations(currencies),
         ))
     if "shopify/orders" in raw_views:
         orders = raw_views["shopify/orders"]
@@ -93,13 +99,7 @@ def order_tool_suites(raw_views: dict[str, str], currencies: list[str], project_
                 -- a deletion row carries no order fields: the order's own rows are checked
                 where not {deletion}
             """,
-            expectations=[
-                gxe.ExpectColumnValuesToBeInSet(column="is_test", value_set=[False], meta=warning("test_order")),
-                gxe.ExpectColumnValuesToBeInSet(column="is_deleted", value_set=[False], meta=warning("deleted_row")),
-                gxe.ExpectColumnValuesToNotBeNull(column="total_value", meta=warning("bad_amount")),
-                gxe.ExpectColumnValuesToBeInSet(column="currency_normalised", value_set=currencies,
-                                                meta=warning("unknown_currency")),
-            ],
+            expectations=shopify_order_expectations(currencies),
         ))
     if "orders_file" in raw_views:
         column_map = project_var("orders_file_columns")
