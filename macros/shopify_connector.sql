@@ -34,3 +34,25 @@
     {% endif %}
     {{ return((found.keys() | list | first) if found else none) }}
 {% endmacro %}
+
+
+{#- A connector order's status and quarantine reason, the same for Fivetran's table and Airbyte's
+    stream: a cancelled order is `cancelled` whatever was paid; otherwise the payment status maps
+    through seeds/order_statuses.csv (`statuses`). Deleted rows, then test orders, then an unmapped
+    or pending payment of a live order are quarantined (docs/decisions.md). Both read the calling
+    model's `statuses` CTE (the seed rows of source_system shopify) joined on the payment status. -#}
+{% macro shopify_order_status(typed) %}
+    case
+        when {{ typed }}.cancelled_at is not null then 'cancelled'
+        else coalesce(statuses.status, {{ typed }}.financial_status)
+    end
+{% endmacro %}
+
+
+{% macro shopify_order_quarantine_reason(typed, is_deleted) %}
+    case
+        when {{ is_deleted }} then 'deleted_row'
+        when {{ typed }}.is_test then 'test_order'
+        when {{ typed }}.cancelled_at is null then statuses.quarantine_reason
+    end
+{% endmacro %}

@@ -59,18 +59,11 @@ final as (
         typed.created_at as ordered_at,
         typed.currency,
         typed.total_price as amount,
-        case
-            when typed.cancelled_at is not null then 'cancelled'
-            else coalesce(statuses.status, typed.financial_status)
-        end as status,
+        {{ shopify_order_status('typed') }} as status,
         typed.extracted_at as loaded_at,
         typed._source_file,
         typed._source_row_number,
-        case
-            when deleted_orders.shopify_order_id is not null then 'deleted_row'
-            when typed.is_test then 'test_order'
-            when typed.cancelled_at is null then statuses.quarantine_reason
-        end as source_quarantine_reason
+        {{ shopify_order_quarantine_reason('typed', 'deleted_orders.shopify_order_id is not null') }} as source_quarantine_reason
     from typed
     left join order_names
         on typed.shopify_order_id = order_names.shopify_order_id

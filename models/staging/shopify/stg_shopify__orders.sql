@@ -51,18 +51,11 @@ fivetran_orders as (
         typed.created_at as ordered_at,
         typed.currency,
         typed.total_price as amount,
-        case
-            when typed.cancelled_at is not null then 'cancelled'
-            else coalesce(statuses.status, typed.financial_status)
-        end as status,
+        {{ shopify_order_status('typed') }} as status,
         typed._fivetran_synced as loaded_at,
         typed._source_file,
         typed._source_row_number,
-        case
-            when typed.is_deleted then 'deleted_row'
-            when typed.is_test then 'test_order'
-            when typed.cancelled_at is null then statuses.quarantine_reason
-        end as source_quarantine_reason
+        {{ shopify_order_quarantine_reason('typed', 'typed.is_deleted') }} as source_quarantine_reason
     from typed
     left join statuses
         on typed.financial_status = statuses.source_status
