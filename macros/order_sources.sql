@@ -26,7 +26,9 @@
 {%- endmacro %}
 
 {#- Spark: the session time zone is UTC (profiles.yml); the strftime format is translated to
-    Spark's datetime pattern for the codes spreadsheets use. -#}
+    Spark's datetime pattern for the codes spreadsheets use. try_to_timestamp, not to_timestamp:
+    Spark's ANSI mode (the default from Spark 4) stops the query on unreadable text, where the
+    contract wants a null the base model quarantines (DuckDB's try_cast / try_strptime). -#}
 {% macro spark__text_to_utc_timestamp(value, timezone, timestamp_format) -%}
     {%- set codes = {'%Y': 'yyyy', '%y': 'yy', '%m': 'MM', '%d': 'dd', '%H': 'HH', '%I': 'hh', '%M': 'mm',
                      '%S': 'ss', '%p': 'a', '%b': 'MMM', '%B': 'MMMM', '%f': 'SSSSSS'} -%}
@@ -36,12 +38,12 @@
     {%- endfor -%}
     case
         when trim({{ value }}) rlike '(Z|[+-][0-9]{2}:?[0-9]{2})$'
-            then to_timestamp(regexp_replace(trim({{ value }}), '\\s*([+-][0-9]{2}):?([0-9]{2})$', '$1:$2'))
+            then try_to_timestamp(regexp_replace(trim({{ value }}), '\\s*([+-][0-9]{2}):?([0-9]{2})$', '$1:$2'))
         else to_utc_timestamp(
             {%- if timestamp_format %}
-                coalesce(to_timestamp(trim({{ value }}), '{{ pattern.text }}'), to_timestamp(trim({{ value }})))
+                coalesce(try_to_timestamp(trim({{ value }}), '{{ pattern.text }}'), try_to_timestamp(trim({{ value }})))
             {%- else %}
-                to_timestamp(trim({{ value }}))
+                try_to_timestamp(trim({{ value }}))
             {%- endif %}, '{{ timezone }}')
     end
 {%- endmacro %}

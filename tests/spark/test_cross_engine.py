@@ -42,13 +42,24 @@ PYTHON_MODEL_MARTS = {"fct_customer_predictions", "mart_cohort_ltv_forecast", "m
 COMPARED_MARTS = {mart: keys for mart, keys in MART_KEYS.items() if mart not in PYTHON_MODEL_MARTS}
 
 # Functions DuckDB has and Spark SQL lacks (plus `::` casts, which Spark before 4.0 and older
-# Databricks runtimes reject): none may reach SQL compiled for Spark, which is what dispatching
-# them (adapter.dispatch) guarantees.
+# Databricks runtimes reject, and DuckDB's `lambda x:` syntax): none may reach SQL compiled for
+# Spark, which is what dispatching them (adapter.dispatch) guarantees.
 DUCKDB_ONLY = re.compile(
-    r"\b(read_parquet|glob|quantile_cont|quantile_disc|list_\w+|regexp_matches|strftime|strptime|"
-    r"epoch_ms|epoch|date_diff|struct_pack|string_agg|sha256|getvariable|timezone|generate_series)\s*\(|::",
+    r"\b(read_parquet|glob|quantile_cont|quantile_disc|list_\w+|regexp_matches|strftime|(try_)?strptime|"
+    r"epoch_ms|epoch_us|epoch|date_diff|struct_pack|string_agg|sha256|getvariable|timezone|generate_series|"
+    r"unnest)\s*\(|::|\blambda\s+\w+\s*:",
     re.IGNORECASE,
 )
+
+
+def duckdb_only_functions(compiled_sql: dict[str, str]) -> dict[str, list[str]]:
+    """Each compiled query (by name) that holds DuckDB-only SQL, with what it holds."""
+    offenders = {}
+    for name, sql in compiled_sql.items():
+        found = sorted({match.group(0) for match in DUCKDB_ONLY.finditer(sql)})
+        if found:
+            offenders[name] = found
+    return offenders
 
 
 @dataclass
@@ -136,12 +147,87 @@ def test_mart_is_equal_on_spark_and_duckdb(store: EngineBuilds, mart: str) -> No
 
 
 def test_no_duckdb_only_function_reaches_spark_sql(store: EngineBuilds) -> None:
-    offenders = {}
-    for compiled in (store.spark_target / "compiled").rglob("*.sql"):
-        found = sorted({match.group(0) for match in DUCKDB_ONLY.finditer(compiled.read_text())})
-        if found:
-            offenders[str(compiled.relative_to(store.spark_target))] = found
+    compiled = {str(path.relative_to(store.spark_target)): path.read_text()
+                for path in (store.spark_target / "compiled").rglob("*.sql")}
+    assert duckdb_only_functions(compiled) == {}
+
+
+# The tool sources (docs/sources.md#source-systems): each tool's staging models are enabled by one
+# setting of var web_source, email_source or order_source, so these settings enable every one of
+# them between them. Each is compiled for the spark target, with the canonical staging and the
+# accounting that read the tools' models (an ephemeral model is compiled into its reader).
+TOOL_FOLDERS = ("ga4", "segment", "klaviyo", "shopify", "shopify_csv", "orders_file")
+TOOL_VAR_SETS = {
+    "ga4_klaviyo_shopify": {"web_source": "ga4", "email_source": "klaviyo", "order_source": "shopify"},
+    "segment_web_orders": {"web_source": "segment", "email_source": "web", "order_source": "web"},
+    "shopify_csv": {"order_source": "shopify_csv"},
+    # a line-level file with credit notes and its own timestamp format: every branch of its mapping
+    "orders_file_lines": {
+        "order_source": "orders_file",
+        "orders_file_columns": {"order_id": "order_id", "customer_id": "customer_id", "email": "email",
+                                "ordered_at": "ordered_at", "amount": None, "quantity": "quantity",
+                                "unit_price": "unit_price", "product_id": "product_id", "currency": "currency",
+                                "status": "status"},
+        "orders_file_timestamp_format": "%m/%d/%Y %H:%M",
+        "orders_file_credit_prefix": "C",
+    },
+}
+TOOL_SELECTION = ("staging", "audit.raw_row_accounting")
+
+
+@pytest.fixture(scope="module")
+def tool_compiles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Each var set's compiled SQL for Spark, by node: {var set: {unique_id: compiled SQL}}."""
+    work_dir = tmp_path_factory.mktemp("spark_tool_compiles")
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT),
+           "CUSTOMER_LEVELS_SPARK_WAREHOUSE": str(work_dir / "warehouse")}
+    common = {"raw_data_dir": str(work_dir / "raw"), "clv_predictions_enabled": False}
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(SPARK_DBT.with_name("python")), str(Path(__file__).with_name("compile_tool_sources.py")),
+         str(work_dir), json.dumps({name: {**common, **tool_vars} for name, tool_vars in TOOL_VAR_SETS.items()}),
+         *TOOL_SELECTION],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    compiled = {}
+    for name in TOOL_VAR_SETS:
+        nodes = json.loads((work_dir / name / "manifest.json").read_text())["nodes"]
+        compiled[name] = {unique_id: node["compiled_code"] for unique_id, node in nodes.items()
+                          if node.get("compiled_code")}
+    print(f"spark compiles of the tool sources ({len(TOOL_VAR_SETS)} var sets): {time.monotonic() - started:.0f} s")
+    return compiled
+
+
+def test_every_tool_model_compiles_for_spark(tool_compiles: dict[str, dict[str, str]]) -> None:
+    """Every model in a tool's staging folder was compiled for Spark under some var set."""
+    tool_models = {path.stem for folder in TOOL_FOLDERS
+                   for path in (REPO_ROOT / "models" / "staging" / folder).rglob("*.sql")}
+    compiled_models = {unique_id.split(".")[-1] for nodes in tool_compiles.values()
+                       for unique_id in nodes if unique_id.startswith("model.")}
+    assert sorted(tool_models - compiled_models) == []
+
+
+def test_no_duckdb_only_function_reaches_spark_sql_of_the_tools(tool_compiles: dict[str, dict[str, str]]) -> None:
+    offenders = {f"{name}: {unique_id}": found for name, nodes in tool_compiles.items()
+                 for unique_id, found in duckdb_only_functions(nodes).items()}
     assert offenders == {}
+
+
+def test_the_scan_sees_duckdb_only_sql() -> None:
+    """The two scans above can fail: DuckDB's spellings of what the dispatched macros do are found."""
+    duckdb_sql = {
+        "list_sum_of": "select list_sum(list_transform(lines, lambda line: line.subtotal)) from refunds",
+        "text_to_utc_timestamp": "select try_strptime(ordered_at, '%m/%d/%Y') from orders",
+        "cast": "select amount::decimal(18, 2) from orders",
+        "spark": "select aggregate(lines, 0, (total, line) -> total + line.subtotal), "
+                 "try_to_timestamp(ordered_at, 'MM/dd/yyyy') from orders",
+    }
+    assert duckdb_only_functions(duckdb_sql) == {
+        "list_sum_of": ["lambda line:", "list_sum(", "list_transform("],
+        "text_to_utc_timestamp": ["try_strptime("],
+        "cast": ["::"],
+    }
 
 
 def test_the_hash_key_is_in_nothing_dbt_wrote_for_spark(store: EngineBuilds) -> None:

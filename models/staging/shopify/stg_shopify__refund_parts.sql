@@ -40,6 +40,14 @@ parts as (
     from adjustments
 ),
 
+refund_ids as (
+    -- the refunds the refund table holds (any delivery): a part of another refund is orphaned.
+    -- A join, not `in (subquery)`, which is null for a part without a refund id: the orphan check
+    -- below then dropped that part silently instead of quarantining it
+    select distinct {{ dbt.safe_cast('id', dbt.type_string()) }} as refund_id
+    from refunds
+),
+
 ranked as (
     select
         *,
@@ -60,10 +68,11 @@ final as (
         ranked._source_file,
         ranked._source_row_number,
         ranked.delivery_rank > 1 as is_tool_duplicate,
-        ranked.refund_id in (select {{ dbt.safe_cast('refunds.id', dbt.type_string()) }} from refunds) as has_refund,
-        ranked.delivery_rank = 1
-        and ranked.refund_id in (select {{ dbt.safe_cast('refunds.id', dbt.type_string()) }} from refunds) as is_merged_row
+        refund_ids.refund_id is not null as has_refund,
+        ranked.delivery_rank = 1 and refund_ids.refund_id is not null as is_merged_row
     from ranked
+    left join refund_ids
+        on ranked.refund_id = refund_ids.refund_id
 )
 
 select * from final
