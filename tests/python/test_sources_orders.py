@@ -235,6 +235,24 @@ def test_a_later_delivery_restates_the_order(store: str, kept_from: str, request
         ("#1001", "completed", kept_from), *((order_id, "cancelled", kept_from) for order_id in restated)]
 
 
+def test_an_incremental_run_takes_a_later_exports_restatement(tmp_path: Path) -> None:
+    # Export 2 lands after a build of export 1: the next plain run (no --full-refresh) must stage
+    # what a full build stages - #1004 voided and #1006 cancelled, #1002's refund grown to 15.00.
+    raw = with_contract_events(copied_raw(tmp_path / "raw", "shopify_csv", "shopify_csv"), tmp_path)
+    later = raw / "shopify_csv" / "orders_export_2.csv"
+    later.rename(tmp_path / later.name)
+    query = ("select orders.order_id, orders.status, sum(refunds.amount) from staging.stg_shop__orders as orders "
+             "left join staging.stg_shop__refunds as refunds on orders.order_id = refunds.order_id "
+             "where orders.order_id in ('#1002', '#1004', '#1006') group by all order by 1")
+    first = built(build_project(raw, tmp_path, order_source="shopify_csv"))
+    assert first.rows(query) == [("#1002", "completed", Decimal("10.00")), ("#1004", "completed", None),
+                                 ("#1006", "completed", Decimal("60.00"))]
+    (tmp_path / later.name).rename(later)
+    second = built(build_project(raw, tmp_path, order_source="shopify_csv"))
+    assert second.rows(query) == [("#1002", "completed", Decimal("15.00")), ("#1004", "cancelled", None),
+                                  ("#1006", "cancelled", Decimal("60.00"))]
+
+
 @pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify_airbyte"])
 def test_local_times_become_utc_across_the_dst_change(store: str, request: pytest.FixtureRequest) -> None:
     # New York moved to daylight time at 02:00 on 2024-03-10: #1003 at 01:30 EST, #1002 at 03:30 EDT.
