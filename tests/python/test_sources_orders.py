@@ -285,6 +285,9 @@ def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(or
     assert orders_file.rows("select refund_id, order_id, amount from staging.stg_shop__refunds order by refund_id") == [
         ("#1006-1", "#1006", Decimal("60.00")), ("C2001-1", "#1002", Decimal("15.00")),
         ("C2001-2", "#1009", Decimal("10.00")), ("C2002-1", "#1003", Decimal("30.00"))]
+    # #1010's Customer is 0, WooCommerce's guest: no customer, so cat's e-mail is the person
+    assert orders_file.scalar("select customer_id from staging.stg_shop__orders where order_id = '#1010'") == \
+        email_hash("cat@example.com")
     # lines sum to the order: #1002 = 25 + 3 x 5
     assert orders_file.scalar("select amount from staging.stg_shop__orders where order_id = '#1002'") == Decimal("40.00")
 
