@@ -49,7 +49,13 @@ $(READER_BIN)/.installed: requirements-reader.lock
 	$(READER_BIN)/python -m pip install --quiet --no-compile -r requirements-reader.lock
 	touch $@
 
+# The generator writes no connector tables (ORDER_SOURCE=shopify): a Shopify connector's store is the
+# user's own, refreshed with make refresh. Said plainly instead of the generator's argument error.
 $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
+	@if [ "$(ORDER_SOURCE)" = shopify ]; then \
+		echo "ORDER_SOURCE=shopify reads a Shopify connector's tables (Fivetran's or Airbyte's Parquet under <raw>/shopify/), which the demo generator does not write: put yours there and run make refresh RAW_DIR=<raw> ORDER_SOURCE=shopify (docs/sources.md#shopify-connector); for a demo use ORDER_SOURCE=shopify_csv" >&2; \
+		exit 2; \
+	fi
 	$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS) --format $(WEB_SOURCE) --email-source $(EMAIL_SOURCE) --order-source $(ORDER_SOURCE)
 
 demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing.

@@ -1,6 +1,6 @@
 """Great Expectations raw suites of the order tools' files (docs/sources.md): Shopify's orders
-export, the Shopify connector's order table (Fivetran) or orders stream (Airbyte) and an orders
-file. Like gx/suites.py: one frame per suite read with DuckDB from the raw views validate.py makes
+export, the Shopify connector's order and refund tables (Fivetran) or orders and order_refunds
+streams (Airbyte) and an orders file. Like gx/suites.py: one frame per suite read with DuckDB from the raw views validate.py makes
 (columns under their contract names), derived check columns only, never an e-mail address. Row-level problems are warnings (dbt staging
 quarantines them); a missing column is stopped earlier by the preflight (exit 2)."""
 
@@ -34,6 +34,86 @@ def shopify_order_expectations(currencies: list[str]) -> list:
         gxe.ExpectColumnValuesToBeInSet(column="currency_normalised", value_set=currencies,
                                         meta=warning("unknown_currency")),
     ]
+
+
+def refund_money(raw_views: dict[str, str]) -> str:
+    """A select of (refund_id, money) per refund from Fivetran's refund lines and adjustments, netted
+    as stg_shopify__refund_parts nets them (lines: subtotal + tax; adjustments: minus amount + tax)."""
+    parts = ["select cast(null as varchar) as refund_id, cast(0 as double) as money where false"]
+    if "shopify/order_line_refund" in raw_views:
+        parts.append("select cast(refund_id as varchar), coalesce(try_cast(subtotal as double), 0) "
+                     f"+ coalesce(try_cast(total_tax as double), 0) from {raw_views['shopify/order_line_refund']}")
+    if "shopify/order_adjustment" in raw_views:
+        parts.append("select cast(refund_id as varchar), -(coalesce(try_cast(amount as double), 0) "
+                     f"+ coalesce(try_cast(tax_amount as double), 0)) from {raw_views['shopify/order_adjustment']}")
+    return f"select refund_id, sum(money) as money from ({' union all '.join(parts)}) as parts group by refund_id"
+
+
+def shopify_refund_suites(raw_views: dict[str, str]) -> list[SuiteSpec]:
+    """Suites of the connector's refunds (Fivetran's refund table and its lines and adjustments,
+    Airbyte's order_refunds stream): each warns with the quarantine reason staging gives the row."""
+    suites: list[SuiteSpec] = []
+    if "shopify/refund" in raw_views:
+        suites.append(SuiteSpec(
+            name="raw_shopify_refund",
+            query=f"""
+                select
+                    coalesce(try_cast(refunds._fivetran_deleted as boolean), false) as is_deleted,
+                    -- a refund whose lines and adjustments return nothing (a restock only)
+                    round(coalesce(money.money, 0), 2) <> 0 as returns_money,
+                    coalesce(try_cast(refunds.processed_at as timestamp), try_cast(refunds.created_at as timestamp))
+                        is not null as refunded_at_readable
+                from {raw_views['shopify/refund']} as refunds
+                left join ({refund_money(raw_views)}) as money
+                    on cast(refunds.id as varchar) = money.refund_id
+            """,
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="is_deleted", value_set=[False], meta=warning("deleted_row")),
+                gxe.ExpectColumnValuesToBeInSet(column="returns_money", value_set=[True],
+                                                meta=warning("no_money_refunded")),
+                gxe.ExpectColumnValuesToBeInSet(column="refunded_at_readable", value_set=[True],
+                                                meta=warning("bad_timestamp")),
+            ],
+        ))
+    parts = [raw_views[name] for name in ("shopify/order_line_refund", "shopify/order_adjustment") if name in raw_views]
+    if parts:
+        refund_ids = (f"select cast(id as varchar) from {raw_views['shopify/refund']}" if "shopify/refund" in raw_views
+                      else "select cast(null as varchar) where false")
+        suites.append(SuiteSpec(
+            name="raw_shopify_refund_parts",
+            query=f"""
+                select cast(refund_id as varchar) in ({refund_ids}) as refund_is_synced
+                from ({' union all '.join(f'select refund_id from {view}' for view in parts)}) as parts
+            """,
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="refund_is_synced", value_set=[True],
+                                                meta=warning("orphan_refund_line")),
+            ],
+        ))
+    if "shopify/order_refunds" in raw_views:
+        suites.append(SuiteSpec(
+            name="raw_shopify_airbyte_order_refunds",
+            query=f"""
+                select
+                    round(
+                        coalesce(list_sum(list_transform(refund_line_items,
+                            lambda line: coalesce(line.subtotal, 0) + coalesce(line.total_tax, 0))), 0)
+                        - coalesce(list_sum(list_transform(order_adjustments,
+                            lambda adjustment: coalesce(try_cast(adjustment.amount as double), 0)
+                                + coalesce(try_cast(adjustment.tax_amount as double), 0))), 0),
+                        2) <> 0 as returns_money,
+                    coalesce(try_cast(processed_at as timestamptz), try_cast(created_at as timestamptz))
+                        is not null as refunded_at_readable
+                from {raw_views['shopify/order_refunds']}
+            """,
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="returns_money", value_set=[True],
+                                                meta=warning("no_money_refunded")),
+                gxe.ExpectColumnValuesToBeInSet(column="refunded_at_readable", value_set=[True],
+                                                meta=warning("bad_timestamp")),
+            ],
+        ))
+    return suites
 
 
 def order_tool_suites(raw_views: dict[str, str], currencies: list[str], project_var) -> list[SuiteSpec]:
@@ -101,6 +181,7 @@ def order_tool_suites(raw_views: dict[str, str], currencies: list[str], project_
             """,
             expectations=shopify_order_expectations(currencies),
         ))
+    suites += shopify_refund_suites(raw_views)
     if "orders_file" in raw_views:
         column_map = project_var("orders_file_columns")
         line_level = column_map.get("quantity") is not None and column_map.get("unit_price") is not None

@@ -7,8 +7,12 @@
 
 {#- `incremental` where the engine can replace rows by key; a full `table` elsewhere. DuckDB runs
     delete+insert. Spark's Parquet tables cannot delete or merge (merge needs Delta), so on Spark the
-    models rebuild in full unless var staging_incremental is true (with file_format delta). -#}
-{% macro staging_materialization() %}
+    models rebuild in full unless var staging_incremental is true (with file_format delta).
+    `restated_by_source`: the model's source can restate a key already staged (a Shopify order
+    voided, cancelled or deleted by a later sync or export), which a run keeping the first stored
+    delivery would miss; such a model is always a full table (docs/decisions.md). -#}
+{% macro staging_materialization(restated_by_source=false) %}
+    {% if restated_by_source %}{{ return('table') }}{% endif %}
     {% set choice = var('staging_incremental', none) %}
     {% if choice is none %}
         {% set choice = target.type == 'duckdb' %}

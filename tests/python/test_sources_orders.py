@@ -179,7 +179,7 @@ def shopify_airbyte(tmp_path_factory: pytest.TempPathFactory) -> Build:
 def test_the_canonical_store_levels(canonical: Build) -> None:
     # As of 2024-03-14 every refund is known: #1003 and #1009 (fully refunded) never count, #1004
     # and #1006 are cancelled. ann: a visitor from 03-08 (her cookie, logged in as her on 03-09),
-    # then #1001, #1002 (net 25), #1008 -> regular on 03-13 (3 in 365 days); bob: browsed on 03-09,
+    # then #1001, #1002 (net 25), #999 -> regular on 03-13 (3 in 365 days); bob: browsed on 03-09,
     # no valid order: a visitor; cat: #1007 (authorized) then #1010; a-vis: one visit.
     assert canonical.rows("select person_id, level_number, valid_from, valid_to from marts.fct_level_history "
                           "order by person_id, valid_from") == sorted([
@@ -221,6 +221,38 @@ def test_each_format_builds_the_canonical_marts(store: str, canonical: Build, re
         assert connection.execute("select count(*) from tool.marts.fct_orders").fetchall()[0][0] == 9
 
 
+@pytest.mark.parametrize("store, kept_from", [
+    ("shopify", "sync_1.parquet"), ("shopify_airbyte", "sync_1.parquet"), ("shopify_csv", "orders_export_1.csv")])
+def test_a_later_delivery_restates_the_order(store: str, kept_from: str, request: pytest.FixtureRequest) -> None:
+    # #1004 is authorized (completed) in the first sync or export and voided in the later one; #1006
+    # has no Cancelled at in export 1 and one in export 2. The first delivery is kept, in the state of
+    # the latest: cancelled.
+    build: Build = request.getfixturevalue(store)
+    restated = ("#1004", "#1006") if store == "shopify_csv" else ("#1004",)
+    rows = build.rows("select order_id, status, source_file from staging.stg_shop__orders "
+                      f"where order_id in {restated + ('#1001',)} order by order_id")
+    assert [(order_id, status, Path(source_file).name) for order_id, status, source_file in rows] == [
+        ("#1001", "completed", kept_from), *((order_id, "cancelled", kept_from) for order_id in restated)]
+
+
+def test_an_incremental_run_takes_a_later_exports_restatement(tmp_path: Path) -> None:
+    # Export 2 lands after a build of export 1: the next plain run (no --full-refresh) must stage
+    # what a full build stages - #1004 voided and #1006 cancelled, #1002's refund grown to 15.00.
+    raw = with_contract_events(copied_raw(tmp_path / "raw", "shopify_csv", "shopify_csv"), tmp_path)
+    later = raw / "shopify_csv" / "orders_export_2.csv"
+    later.rename(tmp_path / later.name)
+    query = ("select orders.order_id, orders.status, sum(refunds.amount) from staging.stg_shop__orders as orders "
+             "left join staging.stg_shop__refunds as refunds on orders.order_id = refunds.order_id "
+             "where orders.order_id in ('#1002', '#1004', '#1006') group by all order by 1")
+    first = built(build_project(raw, tmp_path, order_source="shopify_csv"))
+    assert first.rows(query) == [("#1002", "completed", Decimal("10.00")), ("#1004", "completed", None),
+                                 ("#1006", "completed", Decimal("60.00"))]
+    (tmp_path / later.name).rename(later)
+    second = built(build_project(raw, tmp_path, order_source="shopify_csv"))
+    assert second.rows(query) == [("#1002", "completed", Decimal("15.00")), ("#1004", "cancelled", None),
+                                  ("#1006", "cancelled", Decimal("60.00"))]
+
+
 @pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify_airbyte"])
 def test_local_times_become_utc_across_the_dst_change(store: str, request: pytest.FixtureRequest) -> None:
     # New York moved to daylight time at 02:00 on 2024-03-10: #1003 at 01:30 EST, #1002 at 03:30 EDT.
@@ -232,20 +264,30 @@ def test_local_times_become_utc_across_the_dst_change(store: str, request: pytes
 
 
 def test_shopify_export_refunds_are_dated_at_its_last_order(shopify_csv: Build) -> None:
-    # Refunded Amount has no date: the export's last order (#1010, 06:00 EDT) dates every refund.
-    assert shopify_csv.rows("select order_id, refunded_at, amount from staging.stg_shop__refunds order by order_id") == [
-        ("#1002", T(2024, 3, 14, 10, 0), Decimal("15.00")), ("#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
-        ("#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")), ("#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
+    # Refunded Amount has no date: the exports' last order (#1010, 06:00 EDT, in both) dates every
+    # refund. Both exports end at #1010, so the file orders them: export 2 refunds only #1002's growth
+    # (10.00 -> 15.00), under an id naming its file; #1006's 60.00 did not grow, nothing more.
+    at = "2024-03-14 10:00:00"
+    assert shopify_csv.rows("select refund_id, order_id, refunded_at, amount from staging.stg_shop__refunds "
+                            "order by refund_id") == [
+        (f"#1002:refunded:{at}:orders_export_1.csv", "#1002", T(2024, 3, 14, 10, 0), Decimal("10.00")),
+        (f"#1002:refunded:{at}:orders_export_2.csv", "#1002", T(2024, 3, 14, 10, 0), Decimal("5.00")),
+        (f"#1003:refunded:{at}:orders_export_1.csv", "#1003", T(2024, 3, 14, 10, 0), Decimal("30.00")),
+        (f"#1006:refunded:{at}:orders_export_1.csv", "#1006", T(2024, 3, 14, 10, 0), Decimal("60.00")),
+        (f"#1009:refunded:{at}:orders_export_1.csv", "#1009", T(2024, 3, 14, 10, 0), Decimal("10.00"))]
     # a line item's row adds to no order: #1001 is 25.00 (2 x 10 + 5), from its first row only
     assert shopify_csv.scalar("select amount from staging.stg_shop__orders where order_id = '#1001'") == Decimal("25.00")
 
 
 def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(orders_file: Build) -> None:
-    # C2001's P2 line: ann's #1002 (later than #1001, which holds P2 too); its P1 line: #1008 and #1009
-    # were placed at the same time, the later id wins; #1006's own -2 line refunds #1006.
+    # C2001's P2 line: ann's #1002 (later than #1001, which holds P2 too); its P1 line: #999 and #1009
+    # were placed at the same time, the later id wins (#1009: longer, though "#999" > "#1009" as text); #1006's own -2 line refunds #1006.
     assert orders_file.rows("select refund_id, order_id, amount from staging.stg_shop__refunds order by refund_id") == [
         ("#1006-1", "#1006", Decimal("60.00")), ("C2001-1", "#1002", Decimal("15.00")),
         ("C2001-2", "#1009", Decimal("10.00")), ("C2002-1", "#1003", Decimal("30.00"))]
+    # #1010's Customer is 0, WooCommerce's guest: no customer, so cat's e-mail is the person
+    assert orders_file.scalar("select customer_id from staging.stg_shop__orders where order_id = '#1010'") == \
+        email_hash("cat@example.com")
     # lines sum to the order: #1002 = 25 + 3 x 5
     assert orders_file.scalar("select amount from staging.stg_shop__orders where order_id = '#1002'") == Decimal("40.00")
 
@@ -254,8 +296,10 @@ def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(or
     ("shopify_csv", [("orders", "#1005", "payment_pending"), ("orders", "#1011", "missing_key")]),
     ("orders_file", [("orders", "#1005", "payment_pending"), ("orders", "#1099", "missing_key"),
                      ("refunds", "C2003-1", "orphan_refund")]),
+    # Fivetran: #1013 is deleted in sync 2: its sync-1 row goes too
     ("shopify", [("orders", "#1005", "payment_pending"), ("orders", "#1012", "test_order"),
-                 ("orders", "#1013", "deleted_row"), ("refunds", "905", "no_money_refunded"),
+                 ("orders", "#1013", "deleted_row"), ("orders", "#1013", "deleted_row"),
+                 ("refunds", "905", "no_money_refunded"),
                  ("refunds", "order_line_refund:7099", "orphan_refund_line")]),
     # Airbyte: #1013 is deleted by a later sync's deletion row (id 5013, no name): both its rows go;
     # refund 905 has no lines, adjustments or transactions
@@ -270,18 +314,19 @@ def test_trap_rows_are_quarantined_with_their_reasons(store: str, expected: list
 
 
 @pytest.mark.parametrize("store, expected", [
-    # 13 rows: 11 orders' first rows (9 kept, #1005 and #1011 quarantined) + 2 further line items
-    ("shopify_csv", [("shopify_csv", "orders", 13, 9, 2, 0, 0, 2)]),
+    # 18 rows: export 1's 11 first rows (9 kept, #1005 and #1011 quarantined) and 2 further line
+    # items; export 2's 4 first rows (#1010, #1006, #1004, #1002, all exported before) and #1002's line
+    ("shopify_csv", [("shopify_csv", "orders", 18, 9, 2, 4, 0, 3)]),
     # 18 rows: 9 kept orders + 4 kept credits, #1005, #1099 and C2003 quarantined, #1001's and #1002's second lines
     ("orders_file", [("orders_file", "orders_file", 18, 13, 3, 0, 0, 2)]),
-    # order: 13 rows = 9 kept + #1005, #1012, #1013 + #1001 again; refund: 4 kept + 905; 4 refund
-    # lines and the adjustment merged into their refunds, line 7099 an orphan
-    ("shopify", [("shopify", "order", 13, 9, 3, 1, 0, 0), ("shopify", "order_adjustment", 1, 0, 0, 0, 0, 1),
+    # order: 15 rows = 9 kept + #1005, #1012, #1013 in both syncs + #1001 and #1004 again in sync 2;
+    # refund: 4 kept + 905; 4 refund lines and the adjustment merged into their refunds, line 7099 an orphan
+    ("shopify", [("shopify", "order", 15, 9, 4, 2, 0, 0), ("shopify", "order_adjustment", 1, 0, 0, 0, 0, 1),
                  ("shopify", "order_line_refund", 5, 0, 1, 0, 0, 4), ("shopify", "refund", 5, 4, 1, 0, 0, 0)]),
-    # Airbyte (only its streams are listed): orders 14 rows = 9 kept + #1005, #1012, #1013 and its
-    # deletion row + #1001 again in sync 2; order_refunds 6 rows = 4 kept + 905 + 904 again in sync 2.
-    # Refund lines are nested in their refund's row: nothing is merged.
-    ("shopify_airbyte", [("shopify", "order_refunds", 6, 4, 1, 1, 0, 0), ("shopify", "orders", 14, 9, 4, 1, 0, 0)]),
+    # Airbyte (only its streams are listed): orders 15 rows = 9 kept + #1005, #1012, #1013 and its
+    # deletion row + #1001 and #1004 again in sync 2; order_refunds 6 rows = 4 kept + 905 + 904 again
+    # in sync 2. Refund lines are nested in their refund's row: nothing is merged.
+    ("shopify_airbyte", [("shopify", "order_refunds", 6, 4, 1, 1, 0, 0), ("shopify", "orders", 15, 9, 4, 2, 0, 0)]),
 ])
 def test_every_raw_row_is_accounted_for(store: str, expected: list, request: pytest.FixtureRequest) -> None:
     build: Build = request.getfixturevalue(store)
@@ -335,7 +380,7 @@ def test_the_generator_writes_the_demo_orders_in_a_tool_format(order_format: str
 
 def test_an_export_lacking_a_column_stops_the_preflight(tmp_path: Path) -> None:
     raw_dir = copied_raw(tmp_path / "raw", "shopify_csv", "shopify_csv")
-    broken = raw_dir / "shopify_csv" / "orders_export_2.csv"
+    broken = raw_dir / "shopify_csv" / "orders_export_3.csv"
     broken.write_text("Name,Email,Financial Status,Created at,Currency\n#2001,x@example.com,paid,"
                       "2024-03-20 10:00:00 -0400,USD\n")
     result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "preflight.py"), "--raw-dir", str(raw_dir)],
@@ -390,12 +435,26 @@ def test_an_airbyte_file_lacking_a_column_stops_the_preflight(tmp_path: Path) ->
         f"raw file fault: {broken}: missing required column(s): _airbyte_extracted_at"]
 
 
-def test_the_raw_suites_warn_of_the_airbyte_rows_staging_quarantines(tmp_path: Path) -> None:
-    raw_dir = airbyte_raw(tmp_path / "raw")
+def raw_suite_warnings(raw_dir: Path, docs_dir: Path) -> list[str]:
+    """`<suite> <column>` of every raw-suite expectation that warned, from validate.py's output."""
     result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "validate.py"), "--suite", "raw",
                              "--raw-dir", str(raw_dir), "--var", "order_source=shopify",
-                             "--docs-dir", str(tmp_path / "docs")], capture_output=True, text=True, check=False)
+                             "--docs-dir", str(docs_dir)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    flagged = sorted(" ".join(line.split()[:3:2]) for line in result.stdout.splitlines()
-                     if line.startswith("raw_") and " warning " in line)
-    assert flagged == ["raw_shopify_airbyte_orders is_deleted", "raw_shopify_airbyte_orders is_test"]
+    return sorted(" ".join(line.split()[:3:2]) for line in result.stdout.splitlines()
+                  if line.startswith("raw_") and " warning " in line)
+
+
+def test_the_raw_suites_warn_of_the_airbyte_rows_staging_quarantines(tmp_path: Path) -> None:
+    # #1012 a test order, #1013 deleted; refund 905 returns no money
+    assert raw_suite_warnings(airbyte_raw(tmp_path / "raw"), tmp_path / "docs") == [
+        "raw_shopify_airbyte_order_refunds returns_money", "raw_shopify_airbyte_orders is_deleted",
+        "raw_shopify_airbyte_orders is_test"]
+
+
+def test_the_raw_suites_warn_of_the_fivetran_rows_staging_quarantines(tmp_path: Path) -> None:
+    # order: #1012 a test order, #1013 deleted in sync 2; refund 905 has no lines or adjustments;
+    # refund line 7099 names refund 999, which the refund table lacks
+    assert raw_suite_warnings(connector_raw(tmp_path / "raw"), tmp_path / "docs") == [
+        "raw_shopify_order is_deleted", "raw_shopify_order is_test", "raw_shopify_refund returns_money",
+        "raw_shopify_refund_parts refund_is_synced"]

@@ -9,6 +9,7 @@
 {% set credit_prefix = var('orders_file_credit_prefix') %}
 {% set timezone = var('orders_file_timezone') or var('store_timezone') %}
 {% set currency = var('orders_file_currency') %}
+{% set guest_ids = var('orders_file_guest_customer_ids', []) %}
 
 with
 
@@ -19,7 +20,15 @@ source as (
 typed as (
     select
         {{ clean_string('order_id') }} as order_id,
-        {{ clean_string('customer_id') }} as customer_id,
+        {% if guest_ids %}
+            -- a guest placeholder id (WooCommerce's 0) is no customer: the e-mail is the person
+            case
+                when {{ clean_string('customer_id') }} in ('{{ guest_ids | map('replace', "'", "''") | join("', '") }}') then null
+                else {{ clean_string('customer_id') }}
+            end as customer_id,
+        {% else %}
+            {{ clean_string('customer_id') }} as customer_id,
+        {% endif %}
         {{ clean_string('email') }} as email,
         {{ text_to_utc_timestamp('ordered_at', timezone, var('orders_file_timestamp_format')) }} as ordered_at,
         {% if is_line_level %}

@@ -45,7 +45,11 @@ matches as (
         candidate_orders.order_id,
         row_number() over (
             partition by credits._source_file, credits._source_row_number
-            order by candidate_orders.ordered_at desc, candidate_orders.order_id desc
+            -- orders at the same time: the later id, the longer first, so #1000 is after #999
+            order by
+                candidate_orders.ordered_at desc,
+                {{ dbt.length('candidate_orders.order_id') }} desc,
+                candidate_orders.order_id desc
         ) as match_rank
     from credits
     inner join candidate_orders

@@ -2,9 +2,11 @@
 -- Rejected rows are in audit.quarantine, later deliveries counted in audit.raw_row_accounting.
 -- Incremental (macros/incremental_staging.sql): a run reads the rows loaded since the latest stored
 -- delivery less the lookback and replaces an order only by an earlier delivery; rows read from a
--- draft a later export supersedes (a GA4 intraday table) are deleted first (pre-hook).
+-- draft a later export supersedes (a GA4 intraday table) are deleted first (pre-hook). Shopify's
+-- export and connector restate orders (every delivery carries the latest one's state): with them
+-- the model is rebuilt in full every run (docs/decisions.md: a restated order takes its latest state).
 {{ config(
-    materialized=staging_materialization(),
+    materialized=staging_materialization(restated_by_source=var('order_source') in ['shopify', 'shopify_csv']),
     incremental_strategy=staging_incremental_strategy(),
     unique_key='order_id',
     on_schema_change='fail',

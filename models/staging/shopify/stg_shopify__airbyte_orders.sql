@@ -2,8 +2,11 @@
 -- raw row. Mapped as the Fivetran connector's order table is (stg_shopify__orders): name as the
 -- order id, the customer's id else (a guest) the keyed hash of the e-mail, the shop currency,
 -- _airbyte_extracted_at as loaded_at. Airbyte's S3 destination appends every sync, and emits a
--- deleted order as a row with deleted_at: every row of a deleted order's id is quarantined.
+-- deleted order as a row with deleted_at: every row of a deleted order's id is quarantined. A
+-- changed order is a new row: every sync of an order takes the payment status, cancellation and
+-- test flag of its latest sync (docs/decisions.md: a restated order takes its latest state).
 {{ config(enabled=var('order_source') == 'shopify') }}
+{% set latest_sync = ['extracted_at', '_source_file', '_source_row_number'] %}
 
 with
 
@@ -35,10 +38,31 @@ typed as (
     from source
 ),
 
+restated as (
+    -- every sync of an order in the state of its latest sync (a deletion row's state is no
+    -- matter: the order is deleted)
+    select
+        shopify_order_id,
+        order_name,
+        customer_id,
+        email,
+        created_at,
+        {{ latest_delivery_value('cancelled_at', 'shopify_order_id', latest_sync) }} as cancelled_at,
+        currency,
+        total_price,
+        {{ latest_delivery_value('financial_status', 'shopify_order_id', latest_sync) }} as financial_status,
+        {{ latest_delivery_value('is_test', 'shopify_order_id', latest_sync) }} as is_test,
+        is_deletion,
+        extracted_at,
+        _source_file,
+        _source_row_number
+    from typed
+),
+
 deleted_orders as (
     -- a deletion row carries the order's id; every delivery of that id is a deleted order
     select distinct shopify_order_id
-    from typed
+    from restated
     where is_deletion
 ),
 
@@ -47,30 +71,30 @@ order_names as (
     select
         shopify_order_id,
         max(order_name) as order_name
-    from typed
+    from restated
     group by shopify_order_id
 ),
 
 final as (
     select
-        coalesce(order_names.order_name, typed.shopify_order_id) as order_id,
-        coalesce(typed.customer_id, {{ hash_email('typed.email') }}) as customer_id,
-        typed.email,
-        typed.created_at as ordered_at,
-        typed.currency,
-        typed.total_price as amount,
-        {{ shopify_order_status('typed') }} as status,
-        typed.extracted_at as loaded_at,
-        typed._source_file,
-        typed._source_row_number,
-        {{ shopify_order_quarantine_reason('typed', 'deleted_orders.shopify_order_id is not null') }} as source_quarantine_reason
-    from typed
+        coalesce(order_names.order_name, restated.shopify_order_id) as order_id,
+        coalesce(restated.customer_id, {{ hash_email('restated.email') }}) as customer_id,
+        restated.email,
+        restated.created_at as ordered_at,
+        restated.currency,
+        restated.total_price as amount,
+        {{ shopify_order_status('restated') }} as status,
+        restated.extracted_at as loaded_at,
+        restated._source_file,
+        restated._source_row_number,
+        {{ shopify_order_quarantine_reason('restated', 'deleted_orders.shopify_order_id is not null') }} as source_quarantine_reason
+    from restated
     left join order_names
-        on typed.shopify_order_id = order_names.shopify_order_id
+        on restated.shopify_order_id = order_names.shopify_order_id
     left join deleted_orders
-        on typed.shopify_order_id = deleted_orders.shopify_order_id
+        on restated.shopify_order_id = deleted_orders.shopify_order_id
     left join statuses
-        on typed.financial_status = statuses.source_status
+        on restated.financial_status = statuses.source_status
 )
 
 select * from final

@@ -1,11 +1,15 @@
 -- Orders of the Shopify connector in the raw shape of shop.orders (macros/source_systems.sql): one
 -- row per raw order row. Money is the shop currency (currency, total_price; docs/decisions.md: shop
 -- currency). A guest checkout has no customer id: the keyed hash of the e-mail is the customer.
--- Deleted rows and test orders are quarantined with their own reasons. Airbyte's orders stream,
+-- Deleted rows and test orders are quarantined with their own reasons. Fivetran re-syncs a changed
+-- order as a new row: every sync of an order takes the payment status, cancellation, test flag and
+-- deletion of its latest sync (a paid order voided, cancelled or deleted later is so in every row;
+-- docs/decisions.md: a restated order takes its latest state). Airbyte's orders stream,
 -- mapped the same way (stg_shopify__airbyte_orders), is added below; a store holding both
 -- connectors' tables is refused (macro shopify_connector).
 {{ config(enabled=var('order_source') == 'shopify') }}
 {% do shopify_connector() %}
+{% set latest_sync = ['_fivetran_synced', '_source_file', '_source_row_number'] %}
 
 with
 
@@ -43,22 +47,41 @@ typed as (
     from source
 ),
 
+restated as (
+    -- every sync of an order in the state of its latest sync
+    select
+        order_id,
+        customer_id,
+        email,
+        created_at,
+        {{ latest_delivery_value('cancelled_at', 'order_id', latest_sync) }} as cancelled_at,
+        currency,
+        total_price,
+        {{ latest_delivery_value('financial_status', 'order_id', latest_sync) }} as financial_status,
+        {{ latest_delivery_value('is_test', 'order_id', latest_sync) }} as is_test,
+        {{ latest_delivery_value('is_deleted', 'order_id', latest_sync) }} as is_deleted,
+        _fivetran_synced,
+        _source_file,
+        _source_row_number
+    from typed
+),
+
 fivetran_orders as (
     select
-        typed.order_id,
-        coalesce(typed.customer_id, {{ hash_email('typed.email') }}) as customer_id,
-        typed.email,
-        typed.created_at as ordered_at,
-        typed.currency,
-        typed.total_price as amount,
-        {{ shopify_order_status('typed') }} as status,
-        typed._fivetran_synced as loaded_at,
-        typed._source_file,
-        typed._source_row_number,
-        {{ shopify_order_quarantine_reason('typed', 'typed.is_deleted') }} as source_quarantine_reason
-    from typed
+        restated.order_id,
+        coalesce(restated.customer_id, {{ hash_email('restated.email') }}) as customer_id,
+        restated.email,
+        restated.created_at as ordered_at,
+        restated.currency,
+        restated.total_price as amount,
+        {{ shopify_order_status('restated') }} as status,
+        restated._fivetran_synced as loaded_at,
+        restated._source_file,
+        restated._source_row_number,
+        {{ shopify_order_quarantine_reason('restated', 'restated.is_deleted') }} as source_quarantine_reason
+    from restated
     left join statuses
-        on typed.financial_status = statuses.source_status
+        on restated.financial_status = statuses.source_status
 ),
 
 final as (
