@@ -5,7 +5,9 @@ it is, as GA4 + Klaviyo with the orders from GA4's purchase events, and as Segme
 from Order Completed (scripts/formats_web.py writes the formats). The trap rows of
 fixtures/web_sources_traps only quarantine or deduplicate, so the three builds must publish the
 same marts; their fates are checked in audit.raw_row_accounting and audit.quarantine, with the
-figures worked out by hand in the fixtures' READMEs and below.
+figures worked out by hand in the fixtures' READMEs and below. Because the formats are written by
+our own writer, fixtures/segment_real_shape holds Segment rows written by hand as the warehouse
+loads them (event = slug, event_text = name, uuid_ts, context_*), mapped in a staging-only run.
 """
 
 from __future__ import annotations
