@@ -264,7 +264,8 @@ def tool_raw_suites(raw_views: dict[str, str], klaviyo_metrics: list[str]) -> li
             query=f"""
                 select
                     event_date, event_timestamp, event_name,
-                    nullif(trim(user_pseudo_id), '') is not null as has_cookie,
+                    -- a refund belongs to its transaction id: kept without a cookie
+                    nullif(trim(user_pseudo_id), '') is not null or event_name = 'refund' as has_cookie,
                     try_cast(event_timestamp as bigint) as event_timestamp_value,
                     case when event_name in ('purchase', 'refund')
                          then coalesce(nullif(trim(ecommerce.transaction_id), ''), '(not set)') <> '(not set)'

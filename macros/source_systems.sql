@@ -22,19 +22,41 @@
     {% if key not in selectors %}
         {{ exceptions.raise_compiler_error("source_system_for: no source system selects " ~ key) }}
     {% endif %}
-    {% set system = var(selectors[key]) %}
+    {% set system = source_var(selectors[key]) %}
     {#- order_source 'web': the orders come from the purchase events of the selected web source -#}
     {% if selectors[key] == 'order_source' and system == 'web' %}
-        {% set system = var('web_source') %}
+        {% set system = source_var('web_source') %}
     {% endif %}
     {{ return(system) }}
+{% endmacro %}
+
+
+{#- The value of a source-selecting var (web_source, email_source, order_source), or one line that
+    names the var and the values it takes. Checked here, while dbt parses the staging models that
+    call canonical_raw: an unknown value would otherwise fail later as a ref to a model that does
+    not exist. -#}
+{% macro source_var(name) %}
+    {% set accepted = {
+        'web_source': ['contract', 'ga4', 'segment'],
+        'email_source': ['web', 'klaviyo'],
+        'order_source': ['contract', 'web', 'shopify_csv', 'shopify', 'orders_file'],
+    } %}
+    {% set value = var(name) %}
+    {% if value not in accepted[name] %}
+        {#- RudderStack loads Segment's warehouse tables: one mapping reads both -#}
+        {% set hint = ' (RudderStack loads the same tables as Segment: use web_source: segment)'
+                      if name == 'web_source' and (value | string | lower) == 'rudderstack' else '' %}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " is '" ~ value ~ "': it takes one of "
+                                           ~ (accepted[name] | join(', ')) ~ hint ~ " (docs/sources.md#source-systems)") }}
+    {% endif %}
+    {{ return(value) }}
 {% endmacro %}
 
 
 {#- The relation (a parenthesised query with an alias) a reader of one canonical table selects from. -#}
 {% macro canonical_raw(source_name, table_name, alias='raw_rows') %}
     {% set system = source_system_for(source_name, table_name) %}
-    {% set klaviyo_emails = source_name == 'web' and table_name == 'events' and var('email_source') == 'klaviyo' %}
+    {% set klaviyo_emails = source_name == 'web' and table_name == 'events' and source_var('email_source') == 'klaviyo' %}
     {% if system == 'contract' and klaviyo_emails %}
         {% set rows = contract_web_events_without_subscriptions() %}
     {% elif system == 'contract' %}
@@ -154,4 +176,15 @@
     {% endif %}
     {% if chosen is string %}{% set chosen = [chosen] %}{% endif %}
     {{ return(chosen) }}
+{% endmacro %}
+
+
+{#- A Segment / RudderStack event name as the tools slug it for the event column and the per-event
+    table's name (Segment's go-snakecase): words split at spaces, punctuation and lower-to-upper
+    case changes, lower-cased, joined by underscores. 'Order Completed' -> 'order_completed',
+    'Pop-up Email Accepted' -> 'pop_up_email_accepted', 'signedUp' -> 'signed_up'. -#}
+{% macro segment_event_slug(name) %}
+    {% set split = modules.re.sub('([A-Z]+)([A-Z][a-z])', '\\1_\\2', name) %}
+    {% set split = modules.re.sub('([a-z0-9])([A-Z])', '\\1_\\2', split) %}
+    {{ return(modules.re.sub('[^a-z0-9]+', '_', split | lower).strip('_')) }}
 {% endmacro %}

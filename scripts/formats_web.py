@@ -40,7 +40,8 @@ SEGMENT_TRACKS = {
 
 
 def _table(event: str) -> str:
-    """Segment's table name for a track event: lower-case, words joined by underscores."""
+    """The slug Segment and RudderStack load in a track call's `event` column and name its per-event
+    table by (go-snakecase for the store's names: lower-case, words joined by underscores)."""
     return "_".join(event.lower().split())
 
 
@@ -182,11 +183,13 @@ def write_segment(connection: duckdb.DuckDBPyConnection, out: Path, email_source
     tracks = dict(SEGMENT_TRACKS)
     if email_source == "klaviyo":
         tracks = {kind: name for kind, name in tracks.items() if kind not in ("email_signup", "email_unsubscribe")}
+    # event: the slug (the per-event table's name), event_text: the name as sent - as both tools load them
     track_queries = [
-        f"select {common}, 'Product Viewed' as event, 'Product Viewed' as event_text, null::varchar as email "
+        f"select {common}, 'product_viewed' as event, 'Product Viewed' as event_text, null::varchar as email "
         "from events where event_type = 'page_view' and page_path like '/products/%'"
     ] + [
-        f"select {common}, '{name}' as event, '{name}' as event_text, email from events where event_type = '{kind}'"
+        f"select {common}, '{_table(name)}' as event, '{name}' as event_text, email from events "
+        f"where event_type = '{kind}'"
         for kind, name in tracks.items()
     ]
     if order_source == "web":
@@ -199,17 +202,17 @@ def write_segment(connection: duckdb.DuckDBPyConnection, out: Path, email_source
         """
         track_queries.append(
             "select " + order_common.format(id="order_id", at="ordered_at", site=SITE)
-            + ", 'Order Completed' as event, 'Order Completed' as event_text, email, order_id, "
+            + ", 'order_completed' as event, 'Order Completed' as event_text, email, order_id, "
             "amount::double as total, amount::double as revenue, currency from orders")
         # a cancelled order reaches Segment as an order refunded in full at once
         track_queries.append(
             "select " + order_common.format(id="'cancel-' || order_id", at="ordered_at", site=SITE)
-            + ", 'Order Refunded' as event, 'Order Refunded' as event_text, null::varchar as email, order_id, "
+            + ", 'order_refunded' as event, 'Order Refunded' as event_text, null::varchar as email, order_id, "
             "amount::double as total, amount::double as revenue, currency from orders where status = 'cancelled'")
         track_queries.append(
             "select " + order_common.format(id="refunds.refund_id", at="refunds.refunded_at", site=SITE).replace(
                 "customer_id", "orders.customer_id").replace("loaded_at", "refunds.loaded_at")
-            + ", 'Order Refunded' as event, 'Order Refunded' as event_text, null::varchar as email, "
+            + ", 'order_refunded' as event, 'Order Refunded' as event_text, null::varchar as email, "
             "refunds.order_id, refunds.amount::double as total, refunds.amount::double as revenue, orders.currency "
             "from refunds inner join (select distinct on (order_id) * from orders order by order_id, loaded_at) "
             "as orders on refunds.order_id = orders.order_id")
@@ -224,8 +227,7 @@ def write_segment(connection: duckdb.DuckDBPyConnection, out: Path, email_source
         from segment_tracks
     """, root / "tracks")
     for event in events:
-        written += _copy(connection, f"select * exclude (event_text) from segment_tracks where event = '{event}'",
-                         root / _table(event))
+        written += _copy(connection, f"select * from segment_tracks where event = '{event}'", root / event)
     return written
 
 

@@ -92,8 +92,9 @@ final as (
         *,
         becomes in ('intraday_copy', 'order_source_copy') as is_tool_duplicate,
         case
-            -- consent mode: sent without analytics consent, no cookie to give the event to
-            when user_pseudo_id is null then 'ga4_no_cookie'
+            -- consent mode: sent without analytics consent, no cookie to give the event to; a refund
+            -- belongs to its transaction id, not to a person, so it is kept without one
+            when user_pseudo_id is null and becomes not in ('refunds', 'order_source_copy') then 'ga4_no_cookie'
             when becomes in ('orders', 'refunds') and transaction_id is null then 'missing_transaction_id'
         end as source_quarantine_reason
     from mapped

@@ -3,9 +3,10 @@
 -- refunds) or why the mapping drops it as a copy (is_tool_duplicate: the tracks row of a call whose
 -- per-event table is read; an Order Refunded when the orders come from elsewhere), and the reason
 -- the mapping rejects it. Grain: raw row. Ephemeral: read by stg_segment__* and the accounting.
+-- The tools load a track call's event name twice: event is its slug (order_completed, the name of
+-- its per-event table), event_text the name as sent (Order Completed).
 {{ config(enabled=var('web_source') == 'segment') }}
 
-{#- table: (event name the table's rows carry, or none; properties it has) -#}
 {% set per_event_tables = ['order_completed', 'order_refunded', 'product_viewed', 'product_added',
                            'checkout_started', 'signed_up', 'unsubscribed'] %}
 {% set has_email = ['identifies', 'order_completed', 'signed_up', 'unsubscribed'] %}
@@ -21,12 +22,15 @@ calls as (
             {{ clean_string('id') }} as id,
             {{ clean_string('anonymous_id') }} as anonymous_id,
             {{ clean_string('user_id') }} as user_id,
-            {% if table == 'pages' %}
-                cast(null as {{ dbt.type_string() }}) as event_name,
-            {% elif table == 'identifies' %}
-                cast(null as {{ dbt.type_string() }}) as event_name,
+            {% if table in ['pages', 'identifies'] %}
+                cast(null as {{ dbt.type_string() }}) as event_slug,
+                cast(null as {{ dbt.type_string() }}) as event_text,
+                cast(null as {{ dbt.type_string() }}) as call_table,
             {% else %}
-                {{ clean_string('event') }} as event_name,
+                lower({{ clean_string('event') }}) as event_slug,
+                {{ clean_string('event_text') }} as event_text,
+                -- the per-event table of the call: the one read, or for a tracks row the one its slug names
+                {{ "lower(" ~ clean_string('event') ~ ")" if table == 'tracks' else "'" ~ table ~ "'" }} as call_table,
             {% endif %}
             {{ ts }} as occurred_at,
             -- the warehouse load time: Segment's loaded_at, else the row's write time (uuid_ts), else receipt
@@ -70,10 +74,12 @@ mapped as (
         calls.*,
         case
             when calls.segment_table = 'tracks' and per_event_ids.id is not null then 'per_event_copy'
-            when calls.event_name = 'Order Completed' and '{{ var("order_source") }}' = 'web' then 'orders'
-            when calls.event_name = 'Order Refunded' and '{{ var("order_source") }}' = 'web' then 'refunds'
+            -- by the call's table, not its name: a store may send 'Order completed', the slug is the same;
+            -- a tracks-only Order Completed (its table not exported) lacks the order id: quarantined
+            when calls.call_table = 'order_completed' and '{{ var("order_source") }}' = 'web' then 'orders'
+            when calls.call_table = 'order_refunded' and '{{ var("order_source") }}' = 'web' then 'refunds'
             -- orders come from the order source, which has the refund; a completed order was a visit
-            when calls.event_name = 'Order Refunded' then 'order_source_copy'
+            when calls.call_table = 'order_refunded' then 'order_source_copy'
             else 'events'
         end as becomes
     from calls
