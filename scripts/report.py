@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import html
 import logging
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 from build import published_or_working_database  # noqa: E402
-from summary import unmapped_channels, unmapped_channels_notice  # noqa: E402
+from summary import fit_quality, unmapped_channels, unmapped_channels_notice  # noqa: E402
 
 log = logging.getLogger("report")
 
@@ -63,6 +64,15 @@ def missing(message: str) -> str:
 
 def pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+def interval_label(z: float | None) -> str:
+    """The two-sided confidence of a normal quantile z as the marts used it (var
+    opportunity_interval_z, stored as interval_z): 1.96 -> "95 % interval"."""
+    if z is None:
+        return "interval"
+    level = 2 * statistics.NormalDist().cdf(float(z)) - 1
+    return f"{level * 100:.3g} % interval"
 
 
 def levels_section(connection, charts: Charts) -> Section:
@@ -145,7 +155,8 @@ def opportunity_part(connection, month: dt.date) -> tuple[str, str]:
         return "", ""
     stages = rows(connection, f"""
         select stage, stage_name, candidates, converted, conversion_gap, value_per_conversion, opportunity_value,
-               opportunity_value_low, opportunity_value_high, is_gap_uncertain, is_biggest_opportunity, is_weakest
+               opportunity_value_low, opportunity_value_high, is_gap_uncertain, is_biggest_opportunity, is_weakest,
+               interval_z
         from marts.mart_stage_opportunity where month = date '{month}' order by stage""")
     biggest = next((r for r in stages if r["is_biggest_opportunity"]), None)
     weakest = next((r for r in stages if r["is_weakest"]), None)
@@ -170,7 +181,8 @@ def opportunity_part(connection, month: dt.date) -> tuple[str, str]:
         f'<td>{"yes" if r["is_gap_uncertain"] else ""}</td></tr>' for r in stages)
     body = (callout + "<table><tr><th>stage</th><th>name</th><th>candidates</th><th>converted</th>"
             "<th>gap to target</th><th>value of one more conversion</th><th>opportunity</th>"
-            f"<th>95 % interval</th><th>gap could be zero</th></tr>{table}</table>")
+            f"<th>{interval_label(stages[0]['interval_z'] if stages else None)}</th><th>gap could be zero</th></tr>"
+            f"{table}</table>")
     return reading, body
 
 
@@ -349,7 +361,7 @@ def method_impact_section(connection) -> Section:
     title = "8. Did the methods work?"
     pairs = rows(connection, """
         select after_window.marketing_method as method, after_window.stage, after_window.started_on, after_window.window_end,
-               after_window.is_full_window,
+               after_window.window_days, after_window.is_full_window, after_window.interval_z,
                before_window.conversion_rate as rate_before, before_window.candidates as candidates_before,
                after_window.conversion_rate as rate_after, after_window.candidates as candidates_after,
                after_window.rate_difference, after_window.rate_difference_low, after_window.rate_difference_high,
@@ -371,20 +383,23 @@ def method_impact_section(connection) -> Section:
 
     body_rows = "".join(
         f'<tr><td>{html.escape(r["method"])}</td><td>{r["stage"]}</td><td>{r["started_on"]}</td>'
+        f'<td data-metric="method-window-{html.escape(r["method"])}">{r["window_days"]:,} days'
+        f'{"" if r["is_full_window"] else " (cut short: both windows)"}</td>'
         f'<td>{pct(r["rate_before"])} of {r["candidates_before"]:,}</td>'
-        f'<td>{pct(r["rate_after"])} of {r["candidates_after"]:,}{"" if r["is_full_window"] else " (window cut short)"}</td>'
+        f'<td>{pct(r["rate_after"])} of {r["candidates_after"]:,}</td>'
         f'<td data-metric="method-difference-{html.escape(r["method"])}">{points(r["rate_difference"])}</td>'
         f'<td>{points(r["rate_difference_low"])} to {points(r["rate_difference_high"])}</td>'
         f'<td>{points(r["difference_in_differences"])} ({points(r["difference_in_differences_low"])} to '
         f'{points(r["difference_in_differences_high"])})</td>'
         f'<td>{html.escape(r["overlapping_methods"] or "")}</td></tr>' for r in pairs)
-    table = ("<table><tr><th>method</th><th>stage</th><th>started</th><th>conversion before</th>"
-             "<th>conversion after</th><th>difference</th><th>95 % interval</th>"
+    table = ("<table><tr><th>method</th><th>stage</th><th>started</th><th>each window</th><th>conversion before</th>"
+             f"<th>conversion after</th><th>difference</th><th>{interval_label(pairs[0]['interval_z'])}</th>"
              "<th>against the other stages</th><th>running at the same time</th></tr>"
              f"{body_rows}</table>")
     significant = [r["method"] for r in pairs if r["is_difference_significant"]]
     reading = ("Before/after evidence, not proof: the windows are different weeks of the year (seasonality), "
-               "other methods may run at the same time, and small stages give wide intervals. ")
+               "other methods may run at the same time, and small stages give wide intervals. When a method "
+               "ended, or started, less than a full window ago, both windows are cut to the days it has. ")
     reading += (f'A change beyond noise after: {", ".join(significant)}.' if significant
                 else "No method is followed by a change beyond noise yet.")
     return Section("methods", title, reading, table)
@@ -414,15 +429,17 @@ def validation_section(connection, charts: Charts) -> Section:
     figure.update_xaxes(title="repeat purchase days in the calibration period", type="category")
     figure.update_yaxes(title="purchase days in the holdout, per buyer")
     error = first["total_relative_error"]
+    quality = fit_quality(first["converged"], first["weakly_identified_parameters"])
     reading = (f'BG/NBD {period}: {first["total_predicted_holdout_purchase_days"]:,.0f} purchase days predicted '
                f'against {first["total_actual_holdout_purchase_days"]:,} actual'
-               + (f' ({error:+.1%}).' if error is not None else '.'))
+               + (f' ({error:+.1%}).' if error is not None else '.') + f' The fit {quality}.')
     table = "".join(
         f'<tr><td>{label}</td><td>{c["buyers"]:,}</td><td>{c["actual_per_buyer"]:.2f}</td>'
         f'<td>{c["predicted_per_buyer"]:.2f}</td></tr>' for label, c in zip(labels, cells))
     body = (charts.html(figure, 320) + '<table class="numbers"><tr><th>calibration repeat days</th><th>buyers</th>'
             f'<th>actual per buyer</th><th>predicted per buyer</th></tr>{table}</table>'
-            f'<p data-metric="validation-error">{"n/a" if error is None else f"{error:+.1%}"}</p>')
+            f'<p>Total error: <span data-metric="validation-error">{"n/a" if error is None else f"{error:+.1%}"}'
+            f'</span>. Fit: <span data-metric="validation-fit">{html.escape(quality)}</span>.</p>')
     return Section("validation", title, reading, body)
 
 

@@ -1,5 +1,6 @@
-"""Print a short summary of the built warehouse: people per level, the as-of date, the weakest stage,
-the ad channels missing from seeds/marketing_channels.csv, the buyers slipping away and quarantined rows."""
+"""Print a short summary of the built warehouse: people per level, the as-of date, the weakest stage
+and the biggest opportunity in money, the ad channels missing from seeds/marketing_channels.csv, the
+buyers slipping away, how far the BG/NBD fits can be trusted and quarantined rows."""
 
 from __future__ import annotations
 
@@ -112,16 +113,27 @@ def unmapped_channels_notice(channels: list[str]) -> str | None:
     )
 
 
+def fit_quality(converged: bool | None, weakly_identified: str | None) -> str:
+    """How far a BG/NBD fit that ran can be trusted, in words (clv_model_parameters, mart_clv_validation)."""
+    reached = ("converged" if converged else
+               "did not converge (stopped short of the maximum: the parameters are not the best ones)")
+    weak = (f"weakly identified: {weakly_identified.replace(',', ', ')} (predictions can still be good)"
+            if weakly_identified else "every parameter identified")
+    return f"{reached}; {weak}"
+
+
 def predictions_line(connection: duckdb.DuckDBPyConnection) -> str:
-    """The fit status and the buyers slipping away, or why there are no predictions."""
+    """The fit status and quality and the buyers slipping away, or why there are no predictions."""
     tables = {row[0] for row in connection.execute(
         "select table_name from information_schema.tables where table_schema = 'intermediate'").fetchall()}
     if "clv_model_parameters" not in tables:
         return "predicted value: disabled (var clv_predictions_enabled)"
-    fits = dict(connection.execute(
-        "select model_name, coalesce(fit_message, fit_status) from intermediate.clv_model_parameters").fetchall())
-    if fits.get("bg_nbd") != "ok":
-        return f"predicted value: no BG/NBD fit - {fits.get('bg_nbd')}"
+    fits = {name: (status, converged, weak) for name, status, converged, weak in connection.execute(
+        "select model_name, coalesce(fit_message, fit_status), converged, weakly_identified_parameters "
+        "from intermediate.clv_model_parameters").fetchall()}
+    status, converged, weak = fits.get("bg_nbd", (None, None, None))
+    if status != "ok":
+        return f"predicted value: no BG/NBD fit - {status}"
     at_risk, slipping_value = connection.execute(
         """
         select count(*), coalesce(sum(people.net_revenue), 0)
@@ -132,10 +144,29 @@ def predictions_line(connection: duckdb.DuckDBPyConnection) -> str:
     horizon_value = connection.execute(
         "select coalesce(sum(predicted_horizon_value), 0) from marts.fct_customer_predictions").fetchone()[0]
     return (
+        f"BG/NBD fit: {fit_quality(converged, weak)}\n"
         f"predicted value of today's buyers over the prediction horizon: {horizon_value:,.0f}\n"
         f"at-risk repeat and regular buyers (p_alive below threshold): {at_risk:,} "
         f"(they have spent {slipping_value:,.0f} so far)"
     )
+
+
+def validation_line(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The holdout check of mart_clv_validation in one line; None when predictions are disabled."""
+    if not has_column(connection, "marts.mart_clv_validation", "converged"):
+        return None
+    row = connection.execute(
+        "select calibration_end_date, holdout_end_date, fit_status, total_actual_holdout_purchase_days, "
+        "total_predicted_holdout_purchase_days, total_relative_error, converged, weakly_identified_parameters "
+        "from marts.mart_clv_validation limit 1").fetchone()
+    if row is None:
+        return "holdout check: no buyer bought before the calibration end"
+    calibration_end, holdout_end, status, actual, predicted, error, converged, weak = row
+    if status != "ok":
+        return f"holdout check (fitted to {calibration_end}): no fit - {status}"
+    relative = f" ({error:+.1%})" if error is not None else ""
+    return (f"holdout check (fitted to {calibration_end}, asked to {holdout_end}): {predicted:,.0f} purchase days "
+            f"predicted against {actual:,} actual{relative}; fit {fit_quality(converged, weak)}")
 
 
 def quarantine_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
@@ -154,6 +185,7 @@ def format_summary(database: Path) -> str:
         opportunity = biggest_opportunity(connection, weakest.month) if weakest else None
         quarantined = quarantine_counts(connection)
         predictions = predictions_line(connection)
+        validation = validation_line(connection)
         channels_notice = unmapped_channels_notice(unmapped_channels(connection))
     lines = [f"customer_levels: {database}", f"as-of date: {as_of}", "", "level  name               people"]
     for number, name, people, audience in levels:
@@ -175,7 +207,7 @@ def format_summary(database: Path) -> str:
             lines.append(opportunity_line(opportunity, weakest))
     if channels_notice is not None:
         lines += ["", channels_notice]
-    lines += ["", predictions, ""]
+    lines += ["", predictions] + ([validation] if validation else []) + [""]
     if quarantined:
         lines.append("quarantined raw rows (audit.quarantine):")
         lines += [f"  {source:<9} {reason:<22} {count:>7,}" for source, reason, count in quarantined]

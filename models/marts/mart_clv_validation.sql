@@ -2,7 +2,8 @@
 -- asked for the holdout that follows (int_clv_holdout_predictions): per number of repeat purchase
 -- days in the calibration period (7 and more together, as in Fader, Hardie & Lee 2005, figure 4),
 -- the buyers, their mean actual and mean predicted repeat purchase days in the holdout, and the
--- store's total error. Grain: calibration frequency.
+-- store's total error, and whether the calibration fit reached its maximum and which parameters
+-- the data barely identify (one fit per build: the same on every row). Grain: calibration frequency.
 with
 
 predictions as (
@@ -25,7 +26,9 @@ bucketed as (
         case when frequency >= 7 then 7 else frequency end as calibration_frequency,
         holdout_purchase_days,
         predicted_holdout_purchase_days,
-        fit_status
+        fit_status,
+        converged,
+        weakly_identified_parameters
     from predictions
 ),
 
@@ -35,7 +38,9 @@ by_frequency as (
         count(*) as buyers,
         sum(holdout_purchase_days) as actual_holdout_purchase_days,
         sum(predicted_holdout_purchase_days) as predicted_holdout_purchase_days,
-        max(fit_status) as fit_status
+        max(fit_status) as fit_status,
+        max(converged) as converged,
+        max(weakly_identified_parameters) as weakly_identified_parameters
     from bucketed
     group by calibration_frequency
 ),
@@ -64,6 +69,8 @@ final as (
             end as double
         ) as total_relative_error,
         cast(by_frequency.fit_status as {{ dbt.type_string() }}) as fit_status,
+        cast(by_frequency.converged as boolean) as converged,
+        cast(by_frequency.weakly_identified_parameters as {{ dbt.type_string() }}) as weakly_identified_parameters,
         cast(split.calibration_end_date as date) as calibration_end_date,
         cast(split.holdout_end_date as date) as holdout_end_date
     from by_frequency

@@ -1,10 +1,12 @@
 -- Did a marketing method work? For each method in seed marketing_methods, its stage's conversion
--- in equal windows before and after it started (var method_impact_window_weeks), the difference
+-- in equal windows before and after it started (var method_impact_window_weeks, both cut to the
+-- after window's length when the method's end or the as-of date cuts that short), the difference
 -- with Newcombe's score interval, and a difference in differences against the stages it does not
--- serve (methods not started by the as-of date are left out). Before/after evidence, not proof: seasonality and overlapping methods (named) can move
--- the same numbers. Grain: marketing method x window (before / after).
+-- serve (methods not started by the as-of date are left out). Before/after evidence, not proof:
+-- seasonality and overlapping methods (named) can move the same numbers. Grain: marketing method
+-- x window (before / after).
 {%- set z = var('opportunity_interval_z') %}
-{%- set window_days = var('method_impact_window_weeks') * 7 %}
+{%- set nominal_window_days = var('method_impact_window_weeks') * 7 %}
 with
 
 methods as (
@@ -32,36 +34,54 @@ started_methods as (
     where methods.started_on is not null and methods.started_on <= as_of.as_of_date
 ),
 
-windows as (
-    -- after: from the start for window_days, cut at the method's end and at the as-of date
+after_ends as (
+    -- the after window runs the nominal length from the start, cut at the method's end and at the as-of date
     select
-        methods.method,
-        methods.stage,
-        methods.started_on,
-        methods.ended_on,
+        method,
+        stage,
+        started_on,
+        ended_on,
+        least(
+            cast({{ dbt.dateadd('day', nominal_window_days, 'started_on') }} as date),
+            cast({{ dbt.dateadd('day', 1, 'coalesce(ended_on, as_of_date)') }} as date),
+            cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date)
+        ) as after_end
+    from started_methods
+),
+
+window_lengths as (
+    select
+        *,
+        {{ dbt.datediff('started_on', 'after_end', 'day') }} as window_days
+    from after_ends
+),
+
+windows as (
+    -- Conversion counts passing within the window, so a shorter window gives a lower rate: the
+    -- before window is cut to the after window's length, never compared at full length with it.
+    select
+        method,
+        stage,
+        started_on,
+        ended_on,
         'before' as method_window,
-        cast({{ dbt.dateadd('day', -window_days, 'methods.started_on') }} as date) as window_start,
-        methods.started_on as window_end,
-        true as is_full_window
-    from started_methods as methods
+        cast({{ dbt.dateadd('day', '-window_days', 'started_on') }} as date) as window_start,
+        started_on as window_end,
+        window_days,
+        window_days = {{ nominal_window_days }} as is_full_window
+    from window_lengths
     union all
     select
-        methods.method,
-        methods.stage,
-        methods.started_on,
-        methods.ended_on,
+        method,
+        stage,
+        started_on,
+        ended_on,
         'after' as method_window,
-        methods.started_on as window_start,
-        least(
-            cast({{ dbt.dateadd('day', window_days, 'methods.started_on') }} as date),
-            cast({{ dbt.dateadd('day', 1, 'coalesce(methods.ended_on, methods.as_of_date)') }} as date),
-            cast({{ dbt.dateadd('day', 1, 'methods.as_of_date') }} as date)
-        ) as window_end,
-        cast({{ dbt.dateadd('day', window_days, 'methods.started_on') }} as date) <= least(
-            cast({{ dbt.dateadd('day', 1, 'coalesce(methods.ended_on, methods.as_of_date)') }} as date),
-            cast({{ dbt.dateadd('day', 1, 'methods.as_of_date') }} as date)
-        ) as is_full_window
-    from started_methods as methods
+        started_on as window_start,
+        after_end as window_end,
+        window_days,
+        window_days = {{ nominal_window_days }} as is_full_window
+    from window_lengths
 ),
 
 spells_in_windows as (
@@ -118,6 +138,7 @@ counted as (
         windows.method_window,
         windows.window_start,
         windows.window_end,
+        windows.window_days,
         windows.is_full_window,
         coalesce(served.candidates, 0) as candidates,
         coalesce(served.conversions, 0) as conversions,
@@ -194,6 +215,7 @@ final as (
         cast(rated.method_window as {{ dbt.type_string() }}) as method_window,
         cast(rated.window_start as date) as window_start,
         cast(rated.window_end as date) as window_end,
+        cast(rated.window_days as integer) as window_days,
         cast(rated.is_full_window as boolean) as is_full_window,
         cast(rated.candidates as bigint) as candidates,
         cast(rated.conversions as bigint) as conversions,
@@ -211,7 +233,8 @@ final as (
             as difference_in_differences_low,
         cast(paired.difference_in_differences + paired.difference_in_differences_margin as decimal(18, 4))
             as difference_in_differences_high,
-        cast(method_overlaps.overlapping_methods as {{ dbt.type_string() }}) as overlapping_methods
+        cast(method_overlaps.overlapping_methods as {{ dbt.type_string() }}) as overlapping_methods,
+        cast({{ z }} as double) as interval_z
     from rated
     left join paired
         on

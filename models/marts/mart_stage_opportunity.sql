@@ -54,10 +54,16 @@ valued as (
     select
         *,
         conversion_gap * value_per_conversion as opportunity_value,
-        conversion_gap_low * value_per_conversion as opportunity_value_low,
-        conversion_gap_high * value_per_conversion as opportunity_value_high,
+        -- a negative value per conversion (stayers out-earn passers) flips the gap's bounds
+        least(conversion_gap_low * value_per_conversion, conversion_gap_high * value_per_conversion)
+            as opportunity_value_low,
+        greatest(conversion_gap_low * value_per_conversion, conversion_gap_high * value_per_conversion)
+            as opportunity_value_high,
         -- the target lies inside the interval of the rate: the gap could be zero
-        target_conversion_rate between conversion_rate_low and conversion_rate_high as is_gap_uncertain
+        target_conversion_rate between conversion_rate_low and conversion_rate_high as is_gap_uncertain,
+        -- only a stage short of its target, where one more conversion earns money, is an
+        -- opportunity: a stage ahead of target with a negative value also has a positive product
+        coalesce(conversion_gap > 0 and value_per_conversion > 0, false) as is_opportunity
     from gaps
 ),
 
@@ -65,13 +71,13 @@ ranked as (
     select
         *,
         case
-            when opportunity_value > 0
+            when is_opportunity
                 then row_number() over (
-                        -- stages without a positive opportunity sort last; ties go to the earlier stage.
+                        -- stages that are no opportunity sort last; ties go to the earlier stage.
                         -- Rounded to cents so values equal in exact arithmetic tie on every engine.
                         partition by month
                         order by
-                            case when opportunity_value > 0 then 0 else 1 end,
+                            case when is_opportunity then 0 else 1 end,
                             round(opportunity_value, 2) desc,
                             stage
                     )
@@ -104,7 +110,8 @@ final as (
         cast(opportunity_value_high as decimal(18, 2)) as opportunity_value_high,
         cast(opportunity_rank as integer) as opportunity_rank,
         coalesce(opportunity_rank = 1, false) as is_biggest_opportunity,
-        cast(is_weakest as boolean) as is_weakest
+        cast(is_weakest as boolean) as is_weakest,
+        cast({{ z }} as double) as interval_z
     from ranked
 )
 

@@ -256,6 +256,27 @@ def levels_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 @pytest.fixture(scope="session")
+def cdnow_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The whole project on the CDNOW sample as a store's orders, as of the calibration end 1997-09-30
+    (test_clv.py), shared by test_clv.py and test_report.py (the report's validation section with a fit)."""
+    from test_clv import cdnow_transactions  # the data ship in the lifetimes wheel test_clv.py fetches
+
+    def make(work_dir: Path) -> Build:
+        fixture = work_dir / "fixture"
+        fixture.mkdir(exist_ok=True)
+        lines = ["order_id,customer_id,email,ordered_at,currency,amount,status,loaded_at"]
+        for number, line in enumerate(cdnow_transactions()):
+            _, customer, day, _, value = line.split()
+            stamp = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+            lines.append(f"cd{number},{customer},,{stamp} 12:00:00,USD,{value},completed,{stamp} 13:00:00")
+        (fixture / "orders.csv").write_text("\n".join(lines) + "\n")
+        return build_project(write_raw_store(fixture, work_dir / "raw"), work_dir, as_of_date="1997-09-30")
+    build = shared_across_workers("cdnow", tmp_path_factory, make)
+    assert build.result.returncode == 0, build.output[-5000:]
+    return build
+
+
+@pytest.fixture(scope="session")
 def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """A raw directory that does not exist: every source an empty table (test_raw_contract.py, test_report.py)."""
     def make(work_dir: Path) -> Build:

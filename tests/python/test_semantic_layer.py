@@ -114,3 +114,19 @@ def test_stage_opportunity_value_equals_the_hand_worked_store(parsed: Build, tmp
     # 45 (cB's 30 after passing on 3 March, cD's 60 after 10 February; the three staying first-time
     # buyers ordered nothing since) - -30.60
     assert by_stage["4"] == Decimal("-30.60")
+
+
+def test_opportunity_short_of_target_sums_over_stages_without_cancelling(parsed: Build, tmp_path: Path) -> None:
+    rows = query(parsed, tmp_path, "--metrics", "stage_opportunity_value_short_of_target,stage_opportunity_value",
+                 "--group-by", "metric_time__month")
+    by_month = {r["metric_time__month"][:10]: (Decimal(r["stage_opportunity_value_short_of_target"]),
+                                               Decimal(r["stage_opportunity_value"])) for r in rows}
+    # one more new visitor is worth 200 / 6 = 33.33 (tests/python/test_report.py), one more repeat
+    # buyer 45 (above), one more regular buyer 30. January: stage 1, 2,000 reached and 4 first
+    # visits (a1, b1, f1, g1) - (60 - 4) x 33.33 = 1,866.67; stage 4, cD and cG with no second
+    # order - 0.16 x 45 = 7.20; stages 2 and 3 ahead of target count 0 - 1,873.87. February: stage
+    # 1, 89 x 33.33 = 2,966.67, and stage 5, 0.12 x 30 = 3.60 - 2,970.27. March: every stage is
+    # ahead of its target - 0, where the signed sum nets to -33.33 - 42.50 - 60.00 - 30.60 - 22.80.
+    assert {month: short for month, (short, _) in by_month.items()} == {
+        "2025-01-01": Decimal("1873.87"), "2025-02-01": Decimal("2970.27"), "2025-03-01": Decimal("0.00")}
+    assert by_month["2025-03-01"][1] == Decimal("-189.23")
