@@ -49,16 +49,20 @@ $(READER_BIN)/.installed: requirements-reader.lock
 	$(READER_BIN)/python -m pip install --quiet --no-compile -r requirements-reader.lock
 	touch $@
 
-# The generator writes no connector tables (ORDER_SOURCE=shopify): a Shopify connector's store is the
-# user's own, refreshed with make refresh. Said plainly instead of the generator's argument error.
+# A RAW_DIR that holds files but no generator marker is the user's own store (make run RAW_DIR=<it>):
+# it is built as it is, never generated over. The generator writes no connector tables
+# (ORDER_SOURCE=shopify): said plainly instead of the generator's argument error.
 $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
-	@if [ "$(ORDER_SOURCE)" = shopify ]; then \
-		echo "ORDER_SOURCE=shopify reads a Shopify connector's tables (Fivetran's or Airbyte's Parquet under <raw>/shopify/), which the demo generator does not write: put yours there and run make refresh RAW_DIR=<raw> ORDER_SOURCE=shopify (docs/sources.md#shopify-connector); for a demo use ORDER_SOURCE=shopify_csv" >&2; \
+	@if [ -d "$(RAW_DIR)" ] && [ -n "$$(ls -A '$(RAW_DIR)')" ]; then \
+		echo "$(RAW_DIR) holds no generated demo store: building it as your own store (docs/sources.md)"; \
+	elif [ "$(ORDER_SOURCE)" = shopify ]; then \
+		echo "ORDER_SOURCE=shopify reads a Shopify connector's tables (Fivetran's or Airbyte's Parquet under <raw>/shopify/), which the demo generator does not write: put yours there and run make run RAW_DIR=<raw> ORDER_SOURCE=shopify (docs/sources.md#shopify-connector); for a demo use ORDER_SOURCE=shopify_csv" >&2; \
 		exit 2; \
+	else \
+		$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS) --format $(WEB_SOURCE) --email-source $(EMAIL_SOURCE) --order-source $(ORDER_SOURCE); \
 	fi
-	$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS) --format $(WEB_SOURCE) --email-source $(EMAIL_SOURCE) --order-source $(ORDER_SOURCE)
 
-demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing.
+demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing (a RAW_DIR holding your own files is left as it is).
 
 build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) of $(RAW_DIR) into $$CUSTOMER_LEVELS_DB.
 	$(BIN)/python scripts/build.py --raw-dir $(RAW_DIR) $(SOURCE_VARS)

@@ -6,11 +6,12 @@ can run them side by side."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import duckdb
 
-from conftest import write_raw_store
+from conftest import REPO_ROOT, write_raw_store
 from test_refresh import NEW_ORDER, refresh, store_with
 
 
@@ -51,3 +52,16 @@ def test_refresh_after_a_new_day_stages_only_its_rows(tmp_path: Path) -> None:
     with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as connection:
         assert connection.execute("select count(*), sum(valid_order_count) from marts.dim_people").fetchall() == [(9, 9)]
         assert connection.execute("select count(*) from refresh_runs").fetchall() == [(2,)]
+
+
+def test_make_run_builds_an_own_store_as_it_is(tmp_path: Path) -> None:
+    """`make run RAW_DIR=<own>`: the demo generator is not run over a folder of the user's files."""
+    own = tmp_path / "own"
+    (own / "events").mkdir(parents=True)
+    (own / "events" / "events.parquet").write_bytes(b"the user's file")
+    result = subprocess.run(["make", "--no-print-directory", "demo-data", f"RAW_DIR={own}", "ORDER_SOURCE=shopify"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "building it as your own store" in result.stdout
+    assert sorted(p.relative_to(own).as_posix() for p in own.rglob("*")) == ["events", "events/events.parquet"]
+    assert (own / "events" / "events.parquet").read_bytes() == b"the user's file"
