@@ -811,7 +811,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              f"(default: {CHUNK_VISITORS:,}, about 11M events)")
     parser.add_argument("--append-day", action="store_true",
                         help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
-                             "re-deliveries) to the existing store in --out, for an incremental refresh")
+                             "re-deliveries) to the existing store in --out, for an incremental refresh; a store "
+                             "generated in a tool's format gets the day in that format")
     parser.add_argument("--format", choices=("contract", *WEB_FORMATS, *ORDER_FORMATS), default="contract",
                         help="web source format: the raw-data contract, or the store's web events (and, with "
                              "--order-source web, its orders) as GA4's export or Segment's tables "
