@@ -18,6 +18,11 @@ RAW_DIR ?= data/raw$(DEMO_SUFFIX)
 SOURCE_VARS := --var web_source=$(WEB_SOURCE) --var email_source=$(EMAIL_SOURCE) --var order_source=$(ORDER_SOURCE)
 # Rate of injected faults for a generated store (make run RAW_DIR=data/raw_faults FAULTS=0.02).
 FAULTS ?= 0
+# Visitors of a generated demo store (empty: the generator's default, 40,000); a test runs make run smaller.
+DEMO_VISITORS ?=
+# Where make run writes the report and the audience exports.
+REPORT ?= reports/customer_levels.html
+AUDIENCES_DIR ?= exports/audiences
 export DBT_PROFILES_DIR := $(CURDIR)
 # Some machines set PYTHONDONTWRITEBYTECODE: with the --no-compile installs below, every Python
 # process (each dbt build, GX run, test worker) would then compile every module it imports from
@@ -59,7 +64,7 @@ $(RAW_DIR)/_COMPLETE: | $(BIN)/.installed
 		echo "ORDER_SOURCE=shopify reads a Shopify connector's tables (Fivetran's or Airbyte's Parquet under <raw>/shopify/), which the demo generator does not write: put yours there and run make run RAW_DIR=<raw> ORDER_SOURCE=shopify (docs/sources.md#shopify-connector); for a demo use ORDER_SOURCE=shopify_csv" >&2; \
 		exit 2; \
 	else \
-		$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS) --format $(WEB_SOURCE) --email-source $(EMAIL_SOURCE) --order-source $(ORDER_SOURCE); \
+		$(BIN)/python scripts/generate_data.py --out $(RAW_DIR) --faults $(FAULTS) --format $(WEB_SOURCE) --email-source $(EMAIL_SOURCE) --order-source $(ORDER_SOURCE) $(if $(DEMO_VISITORS),--visitors $(DEMO_VISITORS)); \
 	fi
 
 demo-data: $(RAW_DIR)/_COMPLETE  ## Generate the demo store into data/raw if it is missing (a RAW_DIR holding your own files is left as it is).
@@ -69,15 +74,15 @@ build: $(BIN)/.installed  ## File checks, then dbt build (seeds, models, tests) 
 
 run: $(BIN)/.installed demo-data  ## Set up, generate the demo store, refresh (gate, build, audit, publish), report, audiences, summary.
 	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR) $(SOURCE_VARS)
-	$(BIN)/python scripts/report.py
-	$(BIN)/python scripts/export_audiences.py
+	$(BIN)/python scripts/report.py --out $(REPORT)
+	$(BIN)/python scripts/export_audiences.py --out $(AUDIENCES_DIR)
 	$(BIN)/python scripts/summary.py
 
 refresh: $(BIN)/.installed  ## One write-audit-publish refresh of $(RAW_DIR) (incremental; FULL_REFRESH=1 rebuilds staging), then the report.
 	$(BIN)/python scripts/refresh.py --raw-dir $(RAW_DIR) $(SOURCE_VARS) $(if $(FULL_REFRESH),--full-refresh)
-	$(BIN)/python scripts/report.py
+	$(BIN)/python scripts/report.py --out $(REPORT)
 
-next-day: $(BIN)/.installed demo-data  ## Append the next day's deliveries to the generated store in $(RAW_DIR) (then: make refresh).
+next-day: $(BIN)/.installed demo-data  ## Append the next day's deliveries to the generated store in $(RAW_DIR), in its own formats (then: make refresh).
 	$(BIN)/python scripts/generate_data.py --append-day --out $(RAW_DIR)
 
 audiences: $(BIN)/.installed  ## exports/audiences/: one customer-match CSV (hashed e-mails) per stage audience + all memberships in Parquet.

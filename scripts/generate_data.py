@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,11 @@ log = logging.getLogger("generate_data")
 
 SECONDS_PER_DAY = 86_400
 COMPLETE_MARKER = "_COMPLETE"
+# The formats a generated store is written in, so --append-day writes the next day in them too.
+FORMATS_MANIFEST = "_formats.json"
+# A store in a tool's format keeps the same store in the raw-data contract here (no source reads it):
+# the next day is generated from it, as from a contract store, then written in the tools' formats.
+CANONICAL_TWIN = ".canonical"
 
 # Where first visits come from: (utm_source, utm_medium, referrer, share of new visitors).
 ACQUISITION_SOURCES: list[tuple[str | None, str | None, str | None, float]] = [
@@ -51,6 +57,25 @@ PAID_CHANNELS: list[tuple[str, float, str, bool]] = [
 CURRENCIES = np.array(["USD", "EUR", "GBP"])
 CURRENCY_SHARES = [0.7, 0.2, 0.1]
 PAGES = np.array(["/", "/products/linen-shirt", "/products/wool-socks", "/collections/new", "/about"])
+
+
+@dataclass(frozen=True)
+class StoreFormats:
+    """The formats of a generated store's sources: web events (contract, ga4, segment), e-mail
+    sign-ups (web, klaviyo) and orders (contract, web, shopify_csv, orders_file)."""
+    web: str = "contract"
+    email: str = "web"
+    orders: str = "contract"
+
+    @property
+    def is_contract(self) -> bool:
+        return self.web == "contract" and self.orders not in ORDER_FORMATS
+
+
+def read_formats(out: Path) -> StoreFormats:
+    """The formats recorded in a generated store (a store without the manifest is in the contract)."""
+    manifest = out / FORMATS_MANIFEST
+    return StoreFormats(**json.loads(manifest.read_text())) if manifest.exists() else StoreFormats()
 
 
 @dataclass(frozen=True)
@@ -681,14 +706,11 @@ def next_day_tables(out: Path, seed: int) -> tuple[dt.date, dict[str, pa.Table]]
     return day, tables
 
 
-def append_next_day(out: Path, seed: int) -> dt.date:
-    """Write the next day's deliveries beside the store's files (each renamed into place whole)."""
-    if not (out / COMPLETE_MARKER).exists():
-        raise FileNotFoundError(f"{out} is not a complete generated store (no {COMPLETE_MARKER}): generate it first")
-    day, tables = next_day_tables(out, seed)
+def write_day_files(root: Path, day: dt.date, tables: dict[str, pa.Table]) -> None:
+    """One day's contract files under root, each renamed into place whole."""
     name = f"day-{day:%Y%m%d}.parquet"
     for source, table in tables.items():
-        directory = out / source / f"load_month={day:%Y-%m}" if source in ("events", "orders") else out / source
+        directory = root / source / f"load_month={day:%Y-%m}" if source in ("events", "orders") else root / source
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / name
         if target.exists():
@@ -697,6 +719,43 @@ def append_next_day(out: Path, seed: int) -> dt.date:
         pq.write_table(table, partial)
         partial.rename(target)
         log.info("day %s: %s %s rows in %s", day, f"{table.num_rows:,}", source, target)
+
+
+def write_tool_files(canonical: Path, out: Path, formats: StoreFormats, seed: int) -> None:
+    """The contract store <canonical> written into <out> in the tools' formats (formats_web.py,
+    formats_orders.py); ad spend and erasure requests stay in the contract."""
+    if formats.web != "contract":
+        convert_store(canonical, out, formats.web, email_source=formats.email,
+                      order_source="web" if formats.orders == "web" else "contract")
+    else:
+        shutil.copytree(canonical, out, ignore=shutil.ignore_patterns(CANONICAL_TWIN, COMPLETE_MARKER))
+    if formats.orders in ORDER_FORMATS:
+        write_order_format(out, formats.orders, seed)
+
+
+def append_next_day(out: Path, seed: int) -> dt.date:
+    """Write the next day's deliveries beside the store's files, in the store's own formats: a tool's
+    store gets the day as that tool delivers it (a GA4 store a file in each events_YYYYMMDD table
+    the day's rows belong to, a Shopify store one more orders export), each file named day-YYYYMMDD."""
+    if not (out / COMPLETE_MARKER).exists():
+        raise FileNotFoundError(f"{out} is not a complete generated store (no {COMPLETE_MARKER}): generate it first")
+    formats = read_formats(out)
+    canonical = out if formats.is_contract else out / CANONICAL_TWIN
+    day, tables = next_day_tables(canonical, seed)
+    write_day_files(canonical, day, tables)
+    if not formats.is_contract:
+        work = out / f".day-{day:%Y%m%d}.partial"
+        shutil.rmtree(work, ignore_errors=True)
+        write_day_files(work / "canonical", day, tables)
+        write_tool_files(work / "canonical", work / "tools", formats, seed)
+        for path in sorted(p for p in (work / "tools").rglob("*") if p.is_file()):
+            target = out / path.relative_to(work / "tools").parent / f"day-{day:%Y%m%d}{path.suffix}"
+            if target.exists():
+                raise FileExistsError(f"{target} exists: day {day} was appended already")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+            log.info("day %s: %s", day, target)
+        shutil.rmtree(work)
     with (out / COMPLETE_MARKER).open("a") as marker:
         marker.write(f"appended {day}\n")
     return day
@@ -725,12 +784,13 @@ def web_and_order_formats(store_format: str, order_source: str) -> tuple[str, st
     return store_format, order_source if order_source in ORDER_FORMATS else None
 
 
-def in_tool_format(canonical: Path, web_format: str, email_source: str, order_source: str) -> Path:
-    """The generated contract store rewritten in a tool's format (formats_web.py), in place of it."""
-    converted = canonical.with_name(canonical.name + f".{web_format}")
+def in_tool_formats(canonical: Path, formats: StoreFormats, seed: int) -> Path:
+    """The generated contract store rewritten in the tools' formats, in place of it; the contract
+    store stays inside it as its hidden twin (CANONICAL_TWIN), for --append-day."""
+    converted = canonical.with_name(canonical.name + ".tools")
     shutil.rmtree(converted, ignore_errors=True)
-    convert_store(canonical, converted, web_format, email_source=email_source, order_source=order_source)
-    shutil.rmtree(canonical)
+    write_tool_files(canonical, converted, formats, seed)
+    canonical.rename(converted / CANONICAL_TWIN)
     converted.rename(canonical)
     return canonical
 
@@ -751,7 +811,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              f"(default: {CHUNK_VISITORS:,}, about 11M events)")
     parser.add_argument("--append-day", action="store_true",
                         help="add the next day's deliveries (new visitors and buyers, repeat orders, late rows, "
-                             "re-deliveries) to the existing store in --out, for an incremental refresh")
+                             "re-deliveries) to the existing store in --out, for an incremental refresh; a store "
+                             "generated in a tool's format gets the day in that format")
     parser.add_argument("--format", choices=("contract", *WEB_FORMATS, *ORDER_FORMATS), default="contract",
                         help="web source format: the raw-data contract, or the store's web events (and, with "
                              "--order-source web, its orders) as GA4's export or Segment's tables "
@@ -822,11 +883,11 @@ def main(argv: list[str] | None = None) -> int:
                          ", ".join(f"{name} +{extra[name].num_rows} faulty +{again[name].num_rows} re-delivered"
                                    for name in tables))
             write_store(tables, staging, progress)
-    if web_format != "contract":
-        staging = in_tool_format(staging, web_format, args.email_source,
-                                 "contract" if order_format else args.order_source)
-    if order_format:
-        write_order_format(staging, order_format, spec.seed)
+    formats = StoreFormats(web_format, args.email_source if web_format != "contract" else "web",
+                           order_format or args.order_source)
+    if not formats.is_contract:
+        staging = in_tool_formats(staging, formats, spec.seed)
+    (staging / FORMATS_MANIFEST).write_text(json.dumps(asdict(formats)) + "\n")
     (staging / COMPLETE_MARKER).write_text(f"{spec}\n")
     shutil.rmtree(args.out, ignore_errors=True)
     staging.rename(args.out)

@@ -67,9 +67,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 # Modules with the most builds, handed to the workers first: xdist gives out whole modules in
 # collection order, and a long module started last leaves the other worker idle at the end.
-HEAVIEST_MODULES = ("test_incremental.py", "test_refresh.py", "test_quality.py", "test_sources_orders.py",
-                    "test_refresh_own_stores.py", "test_sources_web.py", "test_bench.py", "test_person_ids.py",
-                    "test_clv.py", "test_timezone.py")
+HEAVIEST_MODULES = ("test_incremental.py", "test_make_run.py", "test_refresh.py", "test_quality.py",
+                    "test_sources_orders.py", "test_refresh_own_stores.py", "test_sources_web.py", "test_bench.py",
+                    "test_person_ids.py", "test_clv.py", "test_timezone.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,7 +7,8 @@ fixtures/web_sources_traps only quarantine or deduplicate, so the three builds m
 same marts; their fates are checked in audit.raw_row_accounting and audit.quarantine, with the
 figures worked out by hand in the fixtures' READMEs and below. Because the formats are written by
 our own writer, fixtures/segment_real_shape holds Segment rows written by hand as the warehouse
-loads them (event = slug, event_text = name, uuid_ts, context_*), mapped in a staging-only run.
+loads them (event = slug, event_text = name, uuid_ts, context_*), mapped in a staging-only run,
+and fixtures/ga4_real_shape a GA4 export with every column of Google's export schema.
 """
 
 from __future__ import annotations
@@ -285,6 +286,45 @@ def test_segment_warehouse_rows_map_by_slug_and_name(tmp_path: Path) -> None:
         ("1042", "cust-1042", "jane@example.com", _ts("2025-05-06 09:10:00.100"), "EUR", 54.9, loaded, None),
         (None, "anon-9c21", None, _ts("2025-05-06 11:00:00.100"), None, None, _ts("2025-05-06 11:30:12"),
          "missing_order_id"),
+    ]
+
+
+def test_ga4_export_in_its_full_shape_maps_into_the_contract(tmp_path: Path) -> None:
+    """GA4's export with every top-level column and nested type as BigQuery writes it to Parquet
+    (fixtures/ga4_real_shape, written by its write_fixture.py; fates worked out in its README):
+    the columns not read are ignored, the wide ecommerce struct and the items list do not disturb
+    the fields read. Staging only: two views."""
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "ga4_real_shape" / "ga4", raw / "ga4")
+    dbt_vars = {"web_source": "ga4", "email_source": "web", "order_source": "web"}
+    cookie, daily_loaded = "1748937600.1402537788", _ts("2025-06-04 00:00:00")
+    landing = "https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=june"
+    # the intraday draft's two rows (s1, p1 again) are not there: the daily table holds 2025-06-03
+    assert staged(tmp_path, raw, ["stg_ga4__events", "stg_ga4__orders"],
+                  "select event_type, anonymous_id, customer_id, email, occurred_at, loaded_at, page_path, utm_source, "
+                  "utm_medium, utm_campaign, referrer, source_quarantine_reason from staging.stg_ga4__events "
+                  "order by occurred_at", **dbt_vars) == [
+        ("page_view", cookie, None, None, _ts("2025-06-03 10:00:00"), daily_loaded, "/", "newsletter", "email",
+         "june", None, None),  # s1: session_start is a visit
+        ("page_view", cookie, None, None, _ts("2025-06-03 10:00:00.000100"), daily_loaded, "/", "newsletter",
+         "email", "june", None, None),  # p1
+        ("page_view", cookie, None, None, _ts("2025-06-03 10:01:00"), daily_loaded, "/products/linen-shirt", None,
+         None, None, landing, None),  # v1: view_item, the query string dropped
+        ("add_to_cart", cookie, None, None, _ts("2025-06-03 10:02:00"), daily_loaded, "/products/linen-shirt",
+         None, None, None, None, None),  # a1
+        ("checkout_started", cookie, None, None, _ts("2025-06-03 10:03:00"), daily_loaded, "/checkout", None,
+         None, None, None, None),  # b1
+        ("page_view", None, None, None, _ts("2025-06-03 11:00:00"), daily_loaded, "/about", None, None, None,
+         None, "ga4_no_cookie"),  # c1: consent mode
+    ]
+    with duckdb.connect(str(tmp_path / "staged.duckdb"), read_only=True) as connection:
+        orders = connection.execute(
+            "select order_id, customer_id, email, ordered_at, currency, amount, status, loaded_at, "
+            "source_quarantine_reason from staging.stg_ga4__orders order by ordered_at").fetchall()
+    assert orders == [
+        ("T-1001", "cust-77", None, _ts("2025-06-03 10:05:00"), "EUR", 72.5, "completed", daily_loaded, None),
+        (None, cookie, None, _ts("2025-06-03 12:00:00"), "EUR", 7.5, "completed", daily_loaded,
+         "missing_transaction_id"),  # x1: "(not set)"
     ]
 
 
