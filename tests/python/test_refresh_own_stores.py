@@ -59,7 +59,8 @@ def test_make_run_builds_an_own_store_as_it_is(tmp_path: Path) -> None:
     own = tmp_path / "own"
     (own / "events").mkdir(parents=True)
     (own / "events" / "events.parquet").write_bytes(b"the user's file")
-    result = subprocess.run(["make", "--no-print-directory", "demo-data", f"RAW_DIR={own}", "ORDER_SOURCE=shopify"],
+    result = subprocess.run(["make", "--no-print-directory", "-o", ".venv/bin/.installed", "demo-data", f"RAW_DIR={own}",
+                             "ORDER_SOURCE=shopify"],
                             cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "building it as your own store" in result.stdout
