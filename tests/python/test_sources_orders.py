@@ -295,7 +295,7 @@ def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(or
 @pytest.mark.parametrize("store, expected", [
     ("shopify_csv", [("orders", "#1005", "payment_pending"), ("orders", "#1011", "missing_key")]),
     ("orders_file", [("orders", "#1005", "payment_pending"), ("orders", "#1099", "missing_key"),
-                     ("refunds", "C2003-1", "orphan_refund")]),
+                     ("refunds", "C2003-1", "orphan_refund"), ("refunds", "C2004-1", "refund_exceeds_order")]),
     # Fivetran: #1013 is deleted in sync 2: its sync-1 row goes too
     ("shopify", [("orders", "#1005", "payment_pending"), ("orders", "#1012", "test_order"),
                  ("orders", "#1013", "deleted_row"), ("orders", "#1013", "deleted_row"),
@@ -317,8 +317,9 @@ def test_trap_rows_are_quarantined_with_their_reasons(store: str, expected: list
     # 18 rows: export 1's 11 first rows (9 kept, #1005 and #1011 quarantined) and 2 further line
     # items; export 2's 4 first rows (#1010, #1006, #1004, #1002, all exported before) and #1002's line
     ("shopify_csv", [("shopify_csv", "orders", 18, 9, 2, 4, 0, 3)]),
-    # 18 rows: 9 kept orders + 4 kept credits, #1005, #1099 and C2003 quarantined, #1001's and #1002's second lines
-    ("orders_file", [("orders_file", "orders_file", 18, 13, 3, 0, 0, 2)]),
+    # 19 rows: 9 kept orders + 4 kept credits, #1005, #1099, C2003 and C2004 quarantined, #1001's and
+    # #1002's second lines
+    ("orders_file", [("orders_file", "orders_file", 19, 13, 4, 0, 0, 2)]),
     # order: 15 rows = 9 kept + #1005, #1012, #1013 in both syncs + #1001 and #1004 again in sync 2;
     # refund: 4 kept + 905; 4 refund lines and the adjustment merged into their refunds, line 7099 an orphan
     ("shopify", [("shopify", "order", 15, 9, 4, 2, 0, 0), ("shopify", "order_adjustment", 1, 0, 0, 0, 0, 1),
