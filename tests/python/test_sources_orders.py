@@ -124,6 +124,21 @@ def airbyte_raw(raw_dir: Path) -> Path:
     return raw_dir
 
 
+def spreadsheet_parquet_raw(raw_dir: Path) -> Path:
+    """The order-level sheet (fixtures/order_sources/orders_file_parquet) as Parquet, typed as a
+    spreadsheet tool or pandas writes a sheet: flat columns, ids as integers (a blank one null),
+    times as timestamps without a zone, amounts as doubles; no currency column."""
+    target = raw_dir / "orders_file" / "orders.parquet"
+    target.parent.mkdir(parents=True)
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select order_id, try_cast(customer_id as bigint) as customer_id, email, "
+            f"cast(ordered_at as timestamp) as ordered_at, cast(amount as double) as amount, status "
+            f"from read_csv('{STORE / 'orders_file_parquet' / 'orders.csv'}', all_varchar = true, header = true)) "
+            f"to '{target}' (format parquet)")
+    return raw_dir
+
+
 def copied_raw(raw_dir: Path, fixture: str, directory: str) -> Path:
     shutil.copytree(STORE / fixture, raw_dir / directory)
     return raw_dir
@@ -158,6 +173,14 @@ def orders_file(tmp_path_factory: pytest.TempPathFactory) -> Build:
     work_dir = tmp_path_factory.mktemp("orders_orders_file")
     raw = with_contract_events(copied_raw(work_dir / "raw", "orders_file", "orders_file"), work_dir)
     return built(build_project(raw, work_dir, **ORDERS_FILE_VARS))
+
+
+@pytest.fixture(scope="module")
+def orders_file_parquet(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """An order-level Parquet sheet read through the default column map, its currency from a var."""
+    work_dir = tmp_path_factory.mktemp("orders_orders_file_parquet")
+    return built(build_project(spreadsheet_parquet_raw(work_dir / "raw"), work_dir, order_source="orders_file",
+                               orders_file_currency="EUR"))
 
 
 @pytest.fixture(scope="module")
@@ -290,6 +313,35 @@ def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(or
         email_hash("cat@example.com")
     # lines sum to the order: #1002 = 25 + 3 x 5
     assert orders_file.scalar("select amount from staging.stg_shop__orders where order_id = '#1002'") == Decimal("40.00")
+
+
+def test_an_order_level_parquet_sheet_reads_through_the_default_map(orders_file_parquet: Build) -> None:
+    # fixtures/order_sources/orders_file_parquet (README): no currency column, so every order is in
+    # orders_file_currency (EUR); times without a zone are store_timezone's (UTC); customer 42 is an
+    # integer in the file; A1002 (no customer) and A1003 (customer 0, a guest) are their e-mails.
+    assert orders_file_parquet.rows("select order_id, customer_id, ordered_at, currency, amount, status "
+                                    "from staging.stg_shop__orders order by order_id") == [
+        ("A1001", "42", T(2024, 3, 9, 15, 0), "EUR", Decimal("25.50"), "completed"),
+        ("A1002", email_hash("bob@example.com"), T(2024, 3, 10, 7, 30), "EUR", Decimal("40.00"), "completed"),
+        ("A1003", email_hash("cat@example.com"), T(2024, 3, 11, 14, 0), "EUR", Decimal("12.25"), "completed")]
+    # A1004's -5.50 is a credit of customer 42's latest order at or before it: A1001
+    assert orders_file_parquet.rows("select refund_id, order_id, refunded_at, amount from staging.stg_shop__refunds") == [
+        ("A1004-1", "A1001", T(2024, 3, 12, 9, 0), Decimal("5.50"))]
+    assert orders_file_parquet.rows("select source_name, record_key, quarantine_reason from audit.quarantine") == [
+        ("orders", "A1005", "payment_pending")]
+    # 5 rows: 3 orders and 1 credit kept, A1005 pending
+    assert orders_file_parquet.rows(
+        "select source_name, rows_read, rows_kept, rows_quarantined, duplicates_dropped, rows_erased, rows_merged "
+        "from audit.raw_row_accounting where source_system = 'orders_file'") == [("orders_file", 5, 4, 1, 0, 0, 0)]
+
+
+def test_the_preflight_takes_a_sheet_without_a_currency_column_when_the_currency_var_is_set(tmp_path: Path) -> None:
+    raw_dir = spreadsheet_parquet_raw(tmp_path / "raw")
+    assert preflight(raw_dir, "order_source=orders_file", "orders_file_currency=EUR").returncode == 0
+    result = preflight(raw_dir, "order_source=orders_file")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"raw file fault: {raw_dir / 'orders_file' / 'orders.parquet'}: missing required column(s): currency"]
 
 
 @pytest.mark.parametrize("store, expected", [
