@@ -83,21 +83,26 @@ def canonical_raw(raw_dir: Path, work_dir: Path, sources: tuple[str, ...] = ("ev
     return write_raw_store(fixture, raw_dir)
 
 
-def ga4_events_raw(raw_dir: Path, work_dir: Path) -> Path:
-    """The store's web events as GA4's export (formats_web.py writes it from the contract's events)."""
-    events = canonical_raw(work_dir / "canonical_events", work_dir, ("events",))
+def ga4_events_raw(raw_dir: Path, work_dir: Path, events: Path | None = None) -> Path:
+    """The store's web events (or those of the contract store `events`) as GA4's export
+    (formats_web.py writes it from the contract's events)."""
+    events = events or canonical_raw(work_dir / "canonical_events", work_dir, ("events",))
     convert_store(events, work_dir / "ga4_store", "ga4")
     shutil.copytree(work_dir / "ga4_store" / "ga4", raw_dir / "ga4")
     return raw_dir
 
 
-def connector_raw(raw_dir: Path) -> Path:
-    """The connector's tables as Parquet, typed as Fivetran writes them, one file per `_file`."""
+def connector_raw(raw_dir: Path, fixture: str = "shopify", types: dict[str, str] | None = None) -> Path:
+    """The connector's tables (fixtures/order_sources/<fixture>/<table>.csv) as Parquet, typed as
+    Fivetran writes them (`types`, default CONNECTOR_TYPES), one file per `_file`."""
+    types = types or CONNECTOR_TYPES
     connection = duckdb.connect()
-    for path in sorted((STORE / "shopify").glob("*.csv")):
+    for path in sorted((STORE / fixture).glob("*.csv")):
+        if path.stem not in ("order", "refund", "order_line_refund", "order_adjustment"):
+            continue
         reader = f"read_csv('{path}', all_varchar = true, header = true)"
         names = [d[0] for d in connection.execute(f"select * from {reader}").description]
-        casts = ", ".join(f"try_cast(nullif({n}, '') as {CONNECTOR_TYPES.get(n, 'varchar')}) as {n}"
+        casts = ", ".join(f"try_cast(nullif({n}, '') as {types.get(n, 'varchar')}) as {n}"
                           for n in names if n != "_file")
         for (file_name,) in connection.execute(f"select distinct _file from {reader}").fetchall():
             target = raw_dir / "shopify" / path.stem / file_name
@@ -192,6 +197,20 @@ def shopify(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 @pytest.fixture(scope="module")
+def shopify_customer_ids(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """GA4 + Fivetran linked by Shopify's numeric customer id (fixtures/order_sources/shopify_customer_ids):
+    `customer_id` a BIGINT as Fivetran writes it, GA4's `user_id` its text, no e-mail in common."""
+    work_dir = tmp_path_factory.mktemp("orders_shopify_customer_ids")
+    fixture = work_dir / "events_fixture"
+    fixture.mkdir()
+    shutil.copy(STORE / "shopify_customer_ids" / "events.csv", fixture / "events.csv")
+    events = write_raw_store(fixture, work_dir / "contract_events")
+    raw = connector_raw(work_dir / "raw", "shopify_customer_ids", {**CONNECTOR_TYPES, "customer_id": "bigint"})
+    return built(build_project(ga4_events_raw(raw, work_dir, events), work_dir, web_source="ga4",
+                               order_source="shopify"))
+
+
+@pytest.fixture(scope="module")
 def shopify_airbyte(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Airbyte's Shopify streams, with the store's web events in the contract."""
     work_dir = tmp_path_factory.mktemp("orders_shopify_airbyte")
@@ -224,6 +243,22 @@ def test_the_mixed_store_links_ga4_visitors_to_shopify_buyers(shopify: Build) ->
                         f"('{ANN}', '{BOB}') order by person_id") == sorted([(ANN, T(2024, 3, 8, 12, 0)),
                                                                               (BOB, T(2024, 3, 9, 9, 0))])
     assert shopify.scalar("select count(*) from marts.dim_people") == 4
+
+
+def test_the_mixed_store_links_ga4_visitors_to_shopify_customer_ids(shopify_customer_ids: Build) -> None:
+    # GA4's user_id "7004" is Fivetran's customer_id 7004 (a BIGINT): dee's cookie a-dee (a visitor
+    # from 03-08, logged in on 03-09) and the buyer of #2001 (03-10) are one person, customer:7004.
+    # eve's cookie never logged in and GA4 has no e-mails: her visit (a-eve, 03-09) and her order
+    # #2002 (customer 7005, 03-11) stay two people.
+    assert shopify_customer_ids.rows("select person_id, level_number, valid_from, valid_to from "
+                                     "marts.fct_level_history order by person_id, valid_from") == [
+        ("anonymous:a-eve", 2, D(2024, 3, 9), None),
+        ("customer:7004", 2, D(2024, 3, 8), D(2024, 3, 10)), ("customer:7004", 4, D(2024, 3, 10), None),
+        ("customer:7005", 4, D(2024, 3, 11), None)]
+    assert shopify_customer_ids.rows("select person_id, first_visit_at, valid_order_count from marts.dim_people "
+                                     "order by person_id") == [
+        ("anonymous:a-eve", T(2024, 3, 9, 11, 0), 0), ("customer:7004", T(2024, 3, 8, 12, 0), 1),
+        ("customer:7005", None, 1)]
 
 
 @pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify", "shopify_airbyte"])
