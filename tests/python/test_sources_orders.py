@@ -182,10 +182,12 @@ def orders_file(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 @pytest.fixture(scope="module")
 def orders_file_parquet(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """An order-level Parquet sheet read through the default column map, its currency from a var."""
+    """An order-level Parquet sheet read through the default column map, its currency from a var.
+    Its test reads staging and the audit only: the build stops there (and runs those models' tests)."""
     work_dir = tmp_path_factory.mktemp("orders_orders_file_parquet")
-    return built(build_project(spreadsheet_parquet_raw(work_dir / "raw"), work_dir, order_source="orders_file",
-                               orders_file_currency="EUR"))
+    return built(build_project(spreadsheet_parquet_raw(work_dir / "raw"), work_dir,
+                               select=("+audit.quarantine", "+audit.raw_row_accounting"),
+                               order_source="orders_file", orders_file_currency="EUR"))
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +208,10 @@ def shopify_customer_ids(tmp_path_factory: pytest.TempPathFactory) -> Build:
     shutil.copy(STORE / "shopify_customer_ids" / "events.csv", fixture / "events.csv")
     events = write_raw_store(fixture, work_dir / "contract_events")
     raw = connector_raw(work_dir / "raw", "shopify_customer_ids", {**CONNECTOR_TYPES, "customer_id": "bigint"})
-    return built(build_project(ga4_events_raw(raw, work_dir, events), work_dir, web_source="ga4",
-                               order_source="shopify"))
+    # its test reads the people and their levels only: the build stops there (and runs their tests)
+    return built(build_project(ga4_events_raw(raw, work_dir, events), work_dir,
+                               select=("+marts.fct_level_history", "+marts.dim_people"),
+                               web_source="ga4", order_source="shopify"))
 
 
 @pytest.fixture(scope="module")
