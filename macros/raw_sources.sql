@@ -39,7 +39,10 @@
     column it is read from in the files. A column's meta.file_column names it in the files when that
     differs (e.g. Shopify's "Financial Status"). A table with meta.column_map_var reads each column
     from the file column that var maps it to (a key mapped to null is absent: a typed null); a
-    mapped column is required.
+    mapped column is required, unless its meta.optional_when_var names a var that is set (a file
+    without it then reads a null, which that var fills in staging: orders_file_currency). A mapped
+    column is cast to its declared type: a spreadsheet's Parquet carries integers, doubles and
+    timestamps where its CSV carries text, and the view's types must not depend on the format.
 -#}
 {% macro raw_source_columns(source) %}
     {% set columns = [] %}
@@ -48,13 +51,15 @@
     {% for column in source.columns.values() %}
         {% if map_var %}
             {% set file_column = column_map.get(column.name) %}
-            {% set required = file_column is not none %}
+            {% set fallback_var = column.meta.get('optional_when_var') %}
+            {% set required = file_column is not none and not (fallback_var and var(fallback_var)) %}
         {% else %}
             {% set file_column = column.meta.get('file_column', column.name) %}
             {% set required = raw_column_is_required(column) %}
         {% endif %}
         {% do columns.append({'name': column.name, 'data_type': column.data_type,
-                              'file_column': file_column, 'required': required}) %}
+                              'file_column': file_column, 'required': required,
+                              'cast_to_declared': map_var is not none}) %}
     {% endfor %}
     {{ return(columns) }}
 {% endmacro %}
@@ -271,9 +276,10 @@
 
 
 {#- A file column as the view reads it: a nested column (GA4's event_params, ecommerce) cast to its
-    declared struct, so a field absent from a file reads as null and extra fields are dropped. -#}
+    declared struct, so a field absent from a file reads as null and extra fields are dropped; a
+    column-mapped source's column cast to its declared type (raw_source_columns). -#}
 {% macro raw_present_column(column) %}
-    {% if '<' in column.data_type %}
+    {% if '<' in column.data_type or column.get('cast_to_declared') %}
         {{ return('cast(' ~ adapter.quote(column.file_column) ~ ' as ' ~ raw_column_type(column.data_type) ~ ')') }}
     {% endif %}
     {{ return(adapter.quote(column.file_column)) }}

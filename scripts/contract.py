@@ -19,6 +19,8 @@ class ContractColumn:
     file_column: str | None = None
     # not in the files at all (a column-map key mapped to null): a typed null
     absent: bool = False
+    # a var that, when set, makes a mapped column optional (meta.optional_when_var: orders_file_currency)
+    optional_when_var: str | None = None
 
     @property
     def read_from(self) -> str | None:
@@ -43,12 +45,15 @@ class RawSource:
 
     def with_column_map(self, dbt_vars: dict[str, object] | None = None) -> RawSource:
         """The source with its column map applied (a key mapped to null is absent, a mapped one
-        required), from dbt_vars or else the var's default in dbt_project.yml, as the hook reads it."""
+        required unless its optional_when_var is set), from dbt_vars or else the vars' defaults in
+        dbt_project.yml, as the hook reads them."""
         if not self.column_map_var:
             return self
         column_map = project_var(self.column_map_var, dbt_vars)
         columns = tuple(
-            replace(c, file_column=column_map.get(c.name), required=column_map.get(c.name) is not None,
+            replace(c, file_column=column_map.get(c.name),
+                    required=column_map.get(c.name) is not None
+                    and not (c.optional_when_var and project_var(c.optional_when_var, dbt_vars)),
                     absent=column_map.get(c.name) is None)
             for c in self.columns
         )
@@ -75,7 +80,8 @@ def raw_sources(repo_root: Path = REPO_ROOT, dbt_vars: dict[str, object] | None 
                     continue
                 columns = tuple(
                     ContractColumn(c["name"], c["data_type"], c.get("meta", {}).get("required", True),
-                                   c.get("meta", {}).get("file_column"))
+                                   c.get("meta", {}).get("file_column"),
+                                   optional_when_var=c.get("meta", {}).get("optional_when_var"))
                     for c in table["columns"]
                 )
                 raw = RawSource(directory, columns, tuple(meta.get("formats", ["parquet"])), meta.get("column_map_var"))

@@ -165,7 +165,10 @@ def marts_only_file(built: Path, target: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def build_project(raw_dir: Path, work_dir: Path, unit_tests: bool = False, **dbt_vars: object) -> Build:
+def build_project(raw_dir: Path, work_dir: Path, unit_tests: bool = False, select: tuple[str, ...] = (),
+                  **dbt_vars: object) -> Build:
+    """`dbt build` of the raw store into work_dir's DuckDB file: the whole project, or only `select`
+    (dbt selectors) when a test reads no further than those models."""
     database = work_dir / "warehouse.duckdb"
     env = {
         **os.environ,
@@ -179,6 +182,9 @@ def build_project(raw_dir: Path, work_dir: Path, unit_tests: bool = False, **dbt
         "--vars", json.dumps({"raw_data_dir": str(raw_dir), **dbt_vars}),
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
+        # cautious: a test is run only when every model it reads is selected (a seed's relationship
+        # test to a seed outside the selection would fail on the missing table)
+        *(["--select", *select, "--indirect-selection", "cautious"] if select else []),
     ]
     with timed_build(f"dbt build {work_dir.name} {json.dumps(dbt_vars) if dbt_vars else ''}".strip()):
         result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)

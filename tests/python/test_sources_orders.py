@@ -83,21 +83,26 @@ def canonical_raw(raw_dir: Path, work_dir: Path, sources: tuple[str, ...] = ("ev
     return write_raw_store(fixture, raw_dir)
 
 
-def ga4_events_raw(raw_dir: Path, work_dir: Path) -> Path:
-    """The store's web events as GA4's export (formats_web.py writes it from the contract's events)."""
-    events = canonical_raw(work_dir / "canonical_events", work_dir, ("events",))
+def ga4_events_raw(raw_dir: Path, work_dir: Path, events: Path | None = None) -> Path:
+    """The store's web events (or those of the contract store `events`) as GA4's export
+    (formats_web.py writes it from the contract's events)."""
+    events = events or canonical_raw(work_dir / "canonical_events", work_dir, ("events",))
     convert_store(events, work_dir / "ga4_store", "ga4")
     shutil.copytree(work_dir / "ga4_store" / "ga4", raw_dir / "ga4")
     return raw_dir
 
 
-def connector_raw(raw_dir: Path) -> Path:
-    """The connector's tables as Parquet, typed as Fivetran writes them, one file per `_file`."""
+def connector_raw(raw_dir: Path, fixture: str = "shopify", types: dict[str, str] | None = None) -> Path:
+    """The connector's tables (fixtures/order_sources/<fixture>/<table>.csv) as Parquet, typed as
+    Fivetran writes them (`types`, default CONNECTOR_TYPES), one file per `_file`."""
+    types = types or CONNECTOR_TYPES
     connection = duckdb.connect()
-    for path in sorted((STORE / "shopify").glob("*.csv")):
+    for path in sorted((STORE / fixture).glob("*.csv")):
+        if path.stem not in ("order", "refund", "order_line_refund", "order_adjustment"):
+            continue
         reader = f"read_csv('{path}', all_varchar = true, header = true)"
         names = [d[0] for d in connection.execute(f"select * from {reader}").description]
-        casts = ", ".join(f"try_cast(nullif({n}, '') as {CONNECTOR_TYPES.get(n, 'varchar')}) as {n}"
+        casts = ", ".join(f"try_cast(nullif({n}, '') as {types.get(n, 'varchar')}) as {n}"
                           for n in names if n != "_file")
         for (file_name,) in connection.execute(f"select distinct _file from {reader}").fetchall():
             target = raw_dir / "shopify" / path.stem / file_name
@@ -121,6 +126,21 @@ def airbyte_raw(raw_dir: Path) -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 connection.execute(f"copy (select * exclude (_file) from {reader} where _file = '{file_name}') "
                                    f"to '{target}' (format parquet)")
+    return raw_dir
+
+
+def spreadsheet_parquet_raw(raw_dir: Path) -> Path:
+    """The order-level sheet (fixtures/order_sources/orders_file_parquet) as Parquet, typed as a
+    spreadsheet tool or pandas writes a sheet: flat columns, ids as integers (a blank one null),
+    times as timestamps without a zone, amounts as doubles; no currency column."""
+    target = raw_dir / "orders_file" / "orders.parquet"
+    target.parent.mkdir(parents=True)
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select order_id, try_cast(customer_id as bigint) as customer_id, email, "
+            f"cast(ordered_at as timestamp) as ordered_at, cast(amount as double) as amount, status "
+            f"from read_csv('{STORE / 'orders_file_parquet' / 'orders.csv'}', all_varchar = true, header = true)) "
+            f"to '{target}' (format parquet)")
     return raw_dir
 
 
@@ -161,11 +181,37 @@ def orders_file(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 @pytest.fixture(scope="module")
+def orders_file_parquet(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """An order-level Parquet sheet read through the default column map, its currency from a var.
+    Its test reads staging and the audit only: the build stops there (and runs those models' tests)."""
+    work_dir = tmp_path_factory.mktemp("orders_orders_file_parquet")
+    return built(build_project(spreadsheet_parquet_raw(work_dir / "raw"), work_dir,
+                               select=("+audit.quarantine", "+audit.raw_row_accounting"),
+                               order_source="orders_file", orders_file_currency="EUR"))
+
+
+@pytest.fixture(scope="module")
 def shopify(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The mixed store: GA4's web events and the Shopify connector's orders."""
     work_dir = tmp_path_factory.mktemp("orders_shopify")
     raw = ga4_events_raw(connector_raw(work_dir / "raw"), work_dir)
     return built(build_project(raw, work_dir, web_source="ga4", order_source="shopify"))
+
+
+@pytest.fixture(scope="module")
+def shopify_customer_ids(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """GA4 + Fivetran linked by Shopify's numeric customer id (fixtures/order_sources/shopify_customer_ids):
+    `customer_id` a BIGINT as Fivetran writes it, GA4's `user_id` its text, no e-mail in common."""
+    work_dir = tmp_path_factory.mktemp("orders_shopify_customer_ids")
+    fixture = work_dir / "events_fixture"
+    fixture.mkdir()
+    shutil.copy(STORE / "shopify_customer_ids" / "events.csv", fixture / "events.csv")
+    events = write_raw_store(fixture, work_dir / "contract_events")
+    raw = connector_raw(work_dir / "raw", "shopify_customer_ids", {**CONNECTOR_TYPES, "customer_id": "bigint"})
+    # its test reads the people and their levels only: the build stops there (and runs their tests)
+    return built(build_project(ga4_events_raw(raw, work_dir, events), work_dir,
+                               select=("+marts.fct_level_history", "+marts.dim_people"),
+                               web_source="ga4", order_source="shopify"))
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +247,22 @@ def test_the_mixed_store_links_ga4_visitors_to_shopify_buyers(shopify: Build) ->
                         f"('{ANN}', '{BOB}') order by person_id") == sorted([(ANN, T(2024, 3, 8, 12, 0)),
                                                                               (BOB, T(2024, 3, 9, 9, 0))])
     assert shopify.scalar("select count(*) from marts.dim_people") == 4
+
+
+def test_the_mixed_store_links_ga4_visitors_to_shopify_customer_ids(shopify_customer_ids: Build) -> None:
+    # GA4's user_id "7004" is Fivetran's customer_id 7004 (a BIGINT): dee's cookie a-dee (a visitor
+    # from 03-08, logged in on 03-09) and the buyer of #2001 (03-10) are one person, customer:7004.
+    # eve's cookie never logged in and GA4 has no e-mails: her visit (a-eve, 03-09) and her order
+    # #2002 (customer 7005, 03-11) stay two people.
+    assert shopify_customer_ids.rows("select person_id, level_number, valid_from, valid_to from "
+                                     "marts.fct_level_history order by person_id, valid_from") == [
+        ("anonymous:a-eve", 2, D(2024, 3, 9), None),
+        ("customer:7004", 2, D(2024, 3, 8), D(2024, 3, 10)), ("customer:7004", 4, D(2024, 3, 10), None),
+        ("customer:7005", 4, D(2024, 3, 11), None)]
+    assert shopify_customer_ids.rows("select person_id, first_visit_at, valid_order_count from marts.dim_people "
+                                     "order by person_id") == [
+        ("anonymous:a-eve", T(2024, 3, 9, 11, 0), 0), ("customer:7004", T(2024, 3, 8, 12, 0), 1),
+        ("customer:7005", None, 1)]
 
 
 @pytest.mark.parametrize("store", ["shopify_csv", "orders_file", "shopify", "shopify_airbyte"])
@@ -292,10 +354,39 @@ def test_orders_file_credits_refund_the_latest_earlier_order_with_the_product(or
     assert orders_file.scalar("select amount from staging.stg_shop__orders where order_id = '#1002'") == Decimal("40.00")
 
 
+def test_an_order_level_parquet_sheet_reads_through_the_default_map(orders_file_parquet: Build) -> None:
+    # fixtures/order_sources/orders_file_parquet (README): no currency column, so every order is in
+    # orders_file_currency (EUR); times without a zone are store_timezone's (UTC); customer 42 is an
+    # integer in the file; A1002 (no customer) and A1003 (customer 0, a guest) are their e-mails.
+    assert orders_file_parquet.rows("select order_id, customer_id, ordered_at, currency, amount, status "
+                                    "from staging.stg_shop__orders order by order_id") == [
+        ("A1001", "42", T(2024, 3, 9, 15, 0), "EUR", Decimal("25.50"), "completed"),
+        ("A1002", email_hash("bob@example.com"), T(2024, 3, 10, 7, 30), "EUR", Decimal("40.00"), "completed"),
+        ("A1003", email_hash("cat@example.com"), T(2024, 3, 11, 14, 0), "EUR", Decimal("12.25"), "completed")]
+    # A1004's -5.50 is a credit of customer 42's latest order at or before it: A1001
+    assert orders_file_parquet.rows("select refund_id, order_id, refunded_at, amount from staging.stg_shop__refunds") == [
+        ("A1004-1", "A1001", T(2024, 3, 12, 9, 0), Decimal("5.50"))]
+    assert orders_file_parquet.rows("select source_name, record_key, quarantine_reason from audit.quarantine") == [
+        ("orders", "A1005", "payment_pending")]
+    # 5 rows: 3 orders and 1 credit kept, A1005 pending
+    assert orders_file_parquet.rows(
+        "select source_name, rows_read, rows_kept, rows_quarantined, duplicates_dropped, rows_erased, rows_merged "
+        "from audit.raw_row_accounting where source_system = 'orders_file'") == [("orders_file", 5, 4, 1, 0, 0, 0)]
+
+
+def test_the_preflight_takes_a_sheet_without_a_currency_column_when_the_currency_var_is_set(tmp_path: Path) -> None:
+    raw_dir = spreadsheet_parquet_raw(tmp_path / "raw")
+    assert preflight(raw_dir, "order_source=orders_file", "orders_file_currency=EUR").returncode == 0
+    result = preflight(raw_dir, "order_source=orders_file")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"raw file fault: {raw_dir / 'orders_file' / 'orders.parquet'}: missing required column(s): currency"]
+
+
 @pytest.mark.parametrize("store, expected", [
     ("shopify_csv", [("orders", "#1005", "payment_pending"), ("orders", "#1011", "missing_key")]),
     ("orders_file", [("orders", "#1005", "payment_pending"), ("orders", "#1099", "missing_key"),
-                     ("refunds", "C2003-1", "orphan_refund")]),
+                     ("refunds", "C2003-1", "orphan_refund"), ("refunds", "C2004-1", "refund_exceeds_order")]),
     # Fivetran: #1013 is deleted in sync 2: its sync-1 row goes too
     ("shopify", [("orders", "#1005", "payment_pending"), ("orders", "#1012", "test_order"),
                  ("orders", "#1013", "deleted_row"), ("orders", "#1013", "deleted_row"),
@@ -317,8 +408,9 @@ def test_trap_rows_are_quarantined_with_their_reasons(store: str, expected: list
     # 18 rows: export 1's 11 first rows (9 kept, #1005 and #1011 quarantined) and 2 further line
     # items; export 2's 4 first rows (#1010, #1006, #1004, #1002, all exported before) and #1002's line
     ("shopify_csv", [("shopify_csv", "orders", 18, 9, 2, 4, 0, 3)]),
-    # 18 rows: 9 kept orders + 4 kept credits, #1005, #1099 and C2003 quarantined, #1001's and #1002's second lines
-    ("orders_file", [("orders_file", "orders_file", 18, 13, 3, 0, 0, 2)]),
+    # 19 rows: 9 kept orders + 4 kept credits, #1005, #1099, C2003 and C2004 quarantined, #1001's and
+    # #1002's second lines
+    ("orders_file", [("orders_file", "orders_file", 19, 13, 4, 0, 0, 2)]),
     # order: 15 rows = 9 kept + #1005, #1012, #1013 in both syncs + #1001 and #1004 again in sync 2;
     # refund: 4 kept + 905; 4 refund lines and the adjustment merged into their refunds, line 7099 an orphan
     ("shopify", [("shopify", "order", 15, 9, 4, 2, 0, 0), ("shopify", "order_adjustment", 1, 0, 0, 0, 0, 1),

@@ -36,7 +36,10 @@ PATCHED_MODULE = "dbt.parser.manifest"
 # belongs here only while no YAML file, config() call or ref()/source() depends on it (the project's
 # SQL is kept, unrendered, by the parse and compiled with the build's own vars);
 # test_shared_parse.py checks that.
-EXECUTION_ONLY_VARS = ("raw_data_dir", "store_timezone", "as_of_date", "reporting_currency")
+EXECUTION_ONLY_VARS = ("raw_data_dir", "store_timezone", "as_of_date", "reporting_currency",
+                       # the orders file's column map and reading rules (stg_orders_file__lines, the raw-view hook)
+                       "orders_file_columns", "orders_file_currency", "orders_file_timezone",
+                       "orders_file_timestamp_format", "orders_file_credit_prefix")
 EXECUTION_ONLY_CONNECTION_KEYS = ("path",)
 
 
