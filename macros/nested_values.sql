@@ -62,3 +62,10 @@
     {% endfor %}
     {{ return('(' ~ ((quoted | join(', ')) if quoted else "''") ~ ')') }}
 {% endmacro %}
+
+
+{#- Whether a GA4 raw file was exported from an intraday table (events_intraday_YYYYMMDD), else from
+    a daily one: the BigQuery table a file was exported from is in its path (docs/sources.md). -#}
+{% macro ga4_is_intraday_file(path_column) %}
+    (lower({{ path_column }}) like '%events_intraday_%')
+{% endmacro %}
