@@ -2,10 +2,10 @@
 -- in the raw store holds. Read by base_ga4__events (an intraday row of such a day is a copy) and by
 -- the pre-hook of incremental staging (macro delete_superseded_drafts), which deletes the stored rows
 -- read from such a day's intraday table - present or already deleted by Google - before the daily
--- rows are staged (docs/decisions.md). A table read from two columns of the raw files, not from
+-- rows are staged (docs/decisions.md). Read from two columns of the raw files, not from
 -- base_ga4__events: the base model then needs no second pass over its own flattened rows
 -- (docs/decisions.md: GA4 raw rows are parsed once per reader).
-{{ config(enabled=var('web_source') == 'ga4', materialized='table') }}
+{{ config(enabled=var('web_source') == 'ga4') }}
 
 with
 
