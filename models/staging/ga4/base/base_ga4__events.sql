@@ -2,9 +2,9 @@
 -- canonical table it becomes (events, orders, refunds) or why the GA4 mapping itself drops it as a
 -- copy (is_tool_duplicate), and the reason the mapping rejects it (source_quarantine_reason).
 -- Grain: raw row. Ephemeral: read by stg_ga4__events / __orders / __refunds and the accounting.
--- One pass over the raw rows: the days the daily export holds come from stg_ga4__superseded_drafts
--- (two columns of the raw files), not from a second read of the flattened rows here, which DuckDB
--- would hold in memory whole (docs/decisions.md: GA4 raw rows are parsed once per reader).
+-- One pass over the flattened rows: the days the daily export holds come from a narrow scan of two
+-- columns of the raw files (macro ga4_daily_export_days), not from a self-join on the flattened
+-- rows (docs/decisions.md: GA4 raw rows are parsed once per reader).
 {{ config(enabled=var('web_source') == 'ga4') }}
 
 with
@@ -15,7 +15,7 @@ source as (
 
 days_in_daily_export as (
     -- a day the daily table holds is read from it only: the intraday table is its draft
-    select * from {{ ref('stg_ga4__superseded_drafts') }}
+    {{ ga4_daily_export_days() }}
 ),
 
 flattened as (
