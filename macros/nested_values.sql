@@ -62,3 +62,23 @@
     {% endfor %}
     {{ return('(' ~ ((quoted | join(', ')) if quoted else "''") ~ ')') }}
 {% endmacro %}
+
+
+{#- Whether a GA4 raw file was exported from an intraday table (events_intraday_YYYYMMDD), else from
+    a daily one: the BigQuery table a file was exported from is in its path (docs/sources.md). -#}
+{% macro ga4_is_intraday_file(path_column) %}
+    (lower({{ path_column }}) like '%events_intraday_%')
+{% endmacro %}
+
+
+{#- The days (event_date, cleaned) GA4's daily export holds in the raw store, as a query: one narrow
+    scan of two columns of the raw files. Read by base_ga4__events (an intraday row of such a day is
+    a copy) and stg_ga4__superseded_drafts (the incremental pre-hook), each reading the files itself
+    so that a staging view selected alone still runs (docs/decisions.md). -#}
+{% macro ga4_daily_export_days() %}
+    select distinct {{ clean_string('event_date') }} as event_date
+    from {{ source('ga4', 'events') }}
+    where
+        not {{ ga4_is_intraday_file('_source_file') }}
+        and {{ clean_string('event_date') }} is not null
+{% endmacro %}

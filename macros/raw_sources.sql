@@ -147,12 +147,15 @@
         read_parquet('{{ pattern }}', union_by_name = true, hive_partitioning = false,
                      filename = '_source_file', file_row_number = true)
     {% endset %}
-    {% set present = run_query('describe select * from ' ~ reader).columns[0].values() | map('lower') | list %}
+    {% set described = run_query('describe select * from ' ~ reader) %}
+    {% set present = described.columns[0].values() | map('lower') | list %}
+    {#- the files' type of each column (union by name: the type every file is read as) -#}
+    {% set file_types = dict(zip(present, described.columns[1].values())) %}
     {% set missing_required = [] %}
     {% set columns_sql = [] %}
     {% for column in columns %}
         {% if column.file_column is not none and column.file_column | lower in present %}
-            {% do columns_sql.append(raw_present_column(column) ~ ' as ' ~ column.name) %}
+            {% do columns_sql.append(raw_present_column(column, file_types[column.file_column | lower]) ~ ' as ' ~ column.name) %}
         {% elif column.required %}
             {% do missing_required.append(column.file_column) %}
         {% else %}
@@ -276,11 +279,22 @@
 
 
 {#- A file column as the view reads it: a nested column (GA4's event_params, ecommerce) cast to its
-    declared struct, so a field absent from a file reads as null and extra fields are dropped; a
-    column-mapped source's column cast to its declared type (raw_source_columns). -#}
-{% macro raw_present_column(column) %}
-    {% if '<' in column.data_type or column.get('cast_to_declared') %}
+    declared struct, so a field absent from a file reads as null and extra fields are dropped - unless
+    the files already hold exactly that type (`file_type`, as DuckDB spells it): the cast rebuilds
+    every list and struct of every row even then, on each read of the view (docs/decisions.md: GA4
+    raw rows are parsed once per reader). A column-mapped source's column is cast to its declared
+    type (raw_source_columns). -#}
+{% macro raw_present_column(column, file_type=none) %}
+    {% if column.get('cast_to_declared') %}
         {{ return('cast(' ~ adapter.quote(column.file_column) ~ ' as ' ~ raw_column_type(column.data_type) ~ ')') }}
+    {% endif %}
+    {% if '<' in column.data_type %}
+        {% set declared = raw_column_type(column.data_type) %}
+        {% set declared_as_file_type = run_query('select typeof(cast(null as ' ~ declared ~ '))').columns[0].values()[0]
+                                       if file_type is not none else none %}
+        {% if file_type is none or file_type != declared_as_file_type %}
+            {{ return('cast(' ~ adapter.quote(column.file_column) ~ ' as ' ~ declared ~ ')') }}
+        {% endif %}
     {% endif %}
     {{ return(adapter.quote(column.file_column)) }}
 {% endmacro %}

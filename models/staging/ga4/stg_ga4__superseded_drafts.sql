@@ -1,19 +1,15 @@
 -- The GA4 intraday tables the daily export supersedes: one row per day (event_date) a daily table
 -- in the raw store holds. Read by the pre-hook of incremental staging (macro
 -- delete_superseded_drafts), which deletes the stored rows read from such a day's intraday table -
--- present or already deleted by Google - before the daily rows are staged (docs/decisions.md).
+-- present or already deleted by Google - before the daily rows are staged (docs/decisions.md). The
+-- days are read from two columns of the raw files (macro ga4_daily_export_days, which
+-- base_ga4__events reads too), not from base_ga4__events.
 {{ config(enabled=var('web_source') == 'ga4') }}
 
 with
 
-ga4_events as (
-    select * from {{ ref('base_ga4__events') }}
-),
-
 daily_export_days as (
-    select distinct event_date
-    from ga4_events
-    where not is_intraday and event_date is not null
+    {{ ga4_daily_export_days() }}
 ),
 
 final as (

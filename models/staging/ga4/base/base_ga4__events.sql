@@ -2,6 +2,9 @@
 -- canonical table it becomes (events, orders, refunds) or why the GA4 mapping itself drops it as a
 -- copy (is_tool_duplicate), and the reason the mapping rejects it (source_quarantine_reason).
 -- Grain: raw row. Ephemeral: read by stg_ga4__events / __orders / __refunds and the accounting.
+-- One pass over the flattened rows: the days the daily export holds come from a narrow scan of two
+-- columns of the raw files (macro ga4_daily_export_days), not from a self-join on the flattened
+-- rows (docs/decisions.md: GA4 raw rows are parsed once per reader).
 {{ config(enabled=var('web_source') == 'ga4') }}
 
 with
@@ -10,12 +13,16 @@ source as (
     select * from {{ source('ga4', 'events') }}
 ),
 
+days_in_daily_export as (
+    -- a day the daily table holds is read from it only: the intraday table is its draft
+    {{ ga4_daily_export_days() }}
+),
+
 flattened as (
     select
         ga4_rows._source_file,
         ga4_rows._source_row_number,
-        -- the BigQuery table a file was exported from is in its path (docs/sources.md)
-        lower(ga4_rows._source_file) like '%events_intraday_%' as is_intraday,
+        {{ ga4_is_intraday_file('ga4_rows._source_file') }} as is_intraday,
         {{ clean_string('ga4_rows.event_date') }} as event_date,
         ga4_rows.event_timestamp,
         {{ clean_string('ga4_rows.event_name') }} as event_name,
@@ -46,13 +53,6 @@ flattened as (
         ga4_rows.collected_traffic_source.manual_medium,  -- noqa: RF01
         ga4_rows.collected_traffic_source.manual_campaign_name  -- noqa: RF01
     from source as ga4_rows
-),
-
-days_in_daily_export as (
-    -- a day the daily table holds is read from it only: the intraday table is its draft
-    select distinct event_date
-    from flattened
-    where not is_intraday
 ),
 
 mapped as (
