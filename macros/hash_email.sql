@@ -98,8 +98,10 @@
     When the log, built earlier in the run, holds no identifier of this type, the check is the
     constant false: hashing every raw row to find nothing was most of the cost of staging.
 -#}
-{% macro is_erased(identifier_type, column, already_hashed=false) -%}
-    {%- set logged_types = erased_identifier_types() -%}
+{% macro is_erased(identifier_type, column, already_hashed=false, erasure_log=none) -%}
+    {#- erasure_log: the log's relation where ref() cannot be used (an on-run-end hook) -#}
+    {%- set erasure_log = erasure_log if erasure_log is not none else ref('erasure_log') -%}
+    {%- set logged_types = erased_identifier_types(erasure_log) -%}
     {%- if logged_types is not none and identifier_type not in logged_types -%}
         false
     {%- else -%}
@@ -107,7 +109,7 @@
         {{ column }} is not null
         and exists (
             select 1
-            from {{ ref('erasure_log') }} as erased
+            from {{ erasure_log }} as erased
             where
                 erased.identifier_type = '{{ identifier_type }}'
                 and erased.identifier_hash = {{ column if already_hashed else keyed_hash(column) }}
@@ -119,9 +121,9 @@
 
 {#- The identifier types in audit.erasure_log; none when unknown (parsing, or the log not built yet),
     which keeps the full check. -#}
-{% macro erased_identifier_types() %}
+{% macro erased_identifier_types(erasure_log=none) %}
     {% if not execute %}{{ return(none) }}{% endif %}
-    {% set log_relation = load_relation(ref('erasure_log')) %}
+    {% set log_relation = load_relation(erasure_log if erasure_log is not none else ref('erasure_log')) %}
     {% if log_relation is none %}{{ return(none) }}{% endif %}
     {{ return(run_query('select distinct identifier_type from ' ~ log_relation).columns[0].values() | list) }}
 {% endmacro %}

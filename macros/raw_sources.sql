@@ -282,7 +282,7 @@
     declared struct, so a field absent from a file reads as null and extra fields are dropped - unless
     the files already hold exactly that type (`file_type`, as DuckDB spells it): the cast rebuilds
     every list and struct of every row even then, on each read of the view (docs/decisions.md: GA4
-    raw rows are parsed once per reader). A column-mapped source's column is cast to its declared
+    raw rows are parsed once per run). A column-mapped source's column is cast to its declared
     type (raw_source_columns). -#}
 {% macro raw_present_column(column, file_type=none) %}
     {% if column.get('cast_to_declared') %}

@@ -232,7 +232,8 @@ def staged(tmp_path: Path, raw: Path, models: list[str], query: str, **dbt_vars:
     """Staging only: one dbt run of a tool's staging views over the raw store <raw>, then a query."""
     database = tmp_path / "staged.duckdb"
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(database), "DBT_PROFILES_DIR": str(REPO_ROOT)}
-    command = [str(Path(sys.executable).with_name("dbt")), "run", "--select", *models,
+    # with the models they read (GA4's parsed raw rows are a table)
+    command = [str(Path(sys.executable).with_name("dbt")), "run", "--select", *(f"+{model}" for model in models),
                "--vars", json.dumps({"raw_data_dir": str(raw), **dbt_vars}),
                "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
     with timed_build(f"dbt run {' '.join(models)}"):
@@ -257,6 +258,27 @@ def test_web_signup_events_names_the_sign_ups(tmp_path: Path) -> None:
     assert staged(tmp_path, raw, ["stg_ga4__events"], "select event_type from staging.stg_ga4__events order by occurred_at",
                   web_source="ga4", web_signup_events=["sign_up", "Pop-up Email Accepted"]) == [
         ("email_signup",), ("page_view",), ("email_unsubscribe",), ("email_signup",), ("page_view",)]
+
+
+def test_the_parsed_ga4_rows_keep_no_erased_person_after_the_run(tmp_path: Path) -> None:
+    """base_ga4__events is a table (the nested files parsed once per run): when the run ends, the
+    rows of an erased person are gone from it. c1's request erases c1 and p1, the cookie c1 logged
+    in with (login event); p2 never logged in and stays."""
+    raw = tmp_path / "raw"
+    day = raw / "ga4" / "events_20250301"
+    day.mkdir(parents=True)
+    rows = [{"event_date": "20250301", "event_timestamp": str(1740819600000000 + i), "event_name": name,
+             "user_pseudo_id": cookie, "user_id": user_id}
+            for i, (name, cookie, user_id) in enumerate([("page_view", "p1", None), ("login", "p1", "c1"),
+                                                          ("page_view", "p2", None)])]
+    (day / "part-0.json").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    (raw / "erasure_requests").mkdir()
+    duckdb.sql("select 'c1' as customer_id, null::varchar as email, timestamp '2025-03-02 09:00:00' as requested_at"
+               ).write_parquet(str(raw / "erasure_requests" / "part-0.parquet"))
+
+    assert staged(tmp_path, raw, ["base_ga4__events", "erasure_log"],
+                  "select user_pseudo_id, user_id from staging.base_ga4__events",
+                  web_source="ga4", order_source="web") == [("p2", None)]
 
 
 def test_segment_warehouse_rows_map_by_slug_and_name(tmp_path: Path) -> None:

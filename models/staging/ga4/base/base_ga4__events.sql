@@ -1,11 +1,13 @@
 -- Every raw GA4 event row, flattened (the parameters read pulled out of event_params), with the
 -- canonical table it becomes (events, orders, refunds) or why the GA4 mapping itself drops it as a
 -- copy (is_tool_duplicate), and the reason the mapping rejects it (source_quarantine_reason).
--- Grain: raw row. Ephemeral: read by stg_ga4__events / __orders / __refunds and the accounting.
--- One pass over the flattened rows: the days the daily export holds come from a narrow scan of two
--- columns of the raw files (macro ga4_daily_export_days), not from a self-join on the flattened
--- rows (docs/decisions.md: GA4 raw rows are parsed once per reader).
-{{ config(enabled=var('web_source') == 'ga4') }}
+-- Grain: raw row. A table, rebuilt each run: the nested files are parsed once per run, not once per
+-- reader (stg_ga4__events / __orders / __refunds, the quarantine, the accounting, the erasure log);
+-- the rows of erased people leave it when the run ends (on-run-end, macros/parsed_raw_rows.sql).
+-- The days the daily export holds come from a narrow scan of two columns of the raw files (macro
+-- ga4_daily_export_days), not from a self-join on the flattened rows (docs/decisions.md: GA4 raw
+-- rows are parsed once per run).
+{{ config(enabled=var('web_source') == 'ga4', materialized='table') }}
 
 with
 
