@@ -7,7 +7,7 @@
 --   5. else the anonymous_id is its own person (a visitor).
 with
 
-events as (
+events as {{ not_materialized() }} (
     select * from {{ ref('stg_web__events') }}
 ),
 

@@ -21,28 +21,15 @@ attributed_events as (
 ),
 
 event_milestones as (
+    -- the first touch's channel by an aggregate, not a window sorting every event (issue #18)
     select
         person_id,
         min(occurred_at) as first_visit_at,
-        min(case when event_type = 'email_signup' then occurred_at end) as signed_up_at
+        min(case when event_type = 'email_signup' then occurred_at end) as signed_up_at,
+        {{ value_of_first("coalesce(utm_source, 'direct')", ['occurred_at', 'event_id']) }}
+            as acquisition_channel
     from attributed_events
     group by person_id
-),
-
-events_in_order as (
-    select
-        person_id,
-        utm_source,
-        row_number() over (partition by person_id order by occurred_at, event_id) as event_rank
-    from attributed_events
-),
-
-first_touch as (
-    select
-        person_id,
-        coalesce(utm_source, 'direct') as acquisition_channel
-    from events_in_order
-    where event_rank = 1
 ),
 
 valid_orders_in_order as (
@@ -83,12 +70,10 @@ final as (
         order_milestones.last_order_at,
         coalesce(order_milestones.valid_order_count, 0) as valid_order_count,
         coalesce(order_milestones.net_revenue, 0) as net_revenue,
-        coalesce(first_touch.acquisition_channel, 'unknown') as acquisition_channel
+        coalesce(event_milestones.acquisition_channel, 'unknown') as acquisition_channel
     from people
     left join event_milestones
         on people.person_id = event_milestones.person_id
-    left join first_touch
-        on people.person_id = first_touch.person_id
     left join order_milestones
         on people.person_id = order_milestones.person_id
 )
