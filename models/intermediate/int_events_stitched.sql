@@ -43,21 +43,14 @@ email_links as (
     where email_hash is not null and customer_id is not null
 ),
 
-email_links_ranked as (
-    select
-        email_hash,
-        customer_id,
-        row_number() over (partition by email_hash order by linked_at, customer_id) as link_rank
-    from email_links
-),
-
 email_owners as (
-    -- An e-mail shared by several customers belongs to the first who used it.
+    -- An e-mail shared by several customers belongs to the first who used it: an aggregate, not a
+    -- window sorting every link (issue #18); customer_id is never null here.
     select
         email_hash,
-        customer_id
-    from email_links_ranked
-    where link_rank = 1
+        {{ value_of_first('customer_id', ['linked_at', 'customer_id']) }} as customer_id
+    from email_links
+    group by email_hash
 ),
 
 events_identified as {{ not_materialized() }} (
@@ -76,23 +69,14 @@ events_identified as {{ not_materialized() }} (
         on events_to_as_of.email_hash = email_owners.email_hash
 ),
 
-anonymous_ids_ranked as (
+anonymous_id_owners as (
+    -- a cookie belongs to whoever its first identified event names (by time, then event id)
     select
         anonymous_id,
-        identified_person_id,
-        row_number() over (
-            partition by anonymous_id order by occurred_at, event_id
-        ) as identification_rank
+        {{ value_of_first('identified_person_id', ['occurred_at', 'event_id']) }} as person_id
     from events_identified
     where anonymous_id is not null and identified_person_id is not null
-),
-
-anonymous_id_owners as (
-    select
-        anonymous_id,
-        identified_person_id as person_id
-    from anonymous_ids_ranked
-    where identification_rank = 1
+    group by anonymous_id
 ),
 
 final as (
@@ -104,15 +88,11 @@ final as (
             'anonymous:' || events_identified.anonymous_id
         ) as person_id,
         events_identified.event_type,
-        events_identified.anonymous_id,
         events_identified.email_hash,
         events_identified.occurred_at,
         {{ store_date('events_identified.occurred_at') }} as event_date,
         events_identified.utm_source,
-        events_identified.utm_medium,
-        events_identified.utm_campaign,
-        events_identified.page_path,
-        events_identified.referrer
+        events_identified.page_path
     from events_identified
     left join anonymous_id_owners
         on events_identified.anonymous_id = anonymous_id_owners.anonymous_id
