@@ -57,13 +57,15 @@ memberships as (
 ),
 
 orders_after as (
+    -- only the members who ordered in the lift window (an inner join: a few thousand rows, not one
+    -- per member to join back; issue #18); the rest have none
     select
         memberships.audience,
         memberships.evaluation_date,
         memberships.person_id,
-        count(orders.order_id) as orders_in_lift_window
+        count(*) as orders_in_lift_window
     from memberships
-    left join orders
+    inner join orders
         on
             memberships.person_id = orders.person_id
             and orders.is_valid
@@ -88,7 +90,7 @@ final as (
         end as moved_up_in_lift_window,
         case
             when memberships.lift_window_end <= as_of.as_of_date
-                then orders_after.orders_in_lift_window > 0
+                then coalesce(orders_after.orders_in_lift_window, 0) > 0
         end as ordered_in_lift_window
     from memberships
     cross join as_of
@@ -97,7 +99,7 @@ final as (
         on memberships.audience = audiences.audience
     inner join months
         on memberships.evaluation_date = months.month_end_date
-    inner join orders_after
+    left join orders_after
         on
             memberships.audience = orders_after.audience
             and memberships.evaluation_date = orders_after.evaluation_date
