@@ -1,7 +1,9 @@
 -- GA4 events in the web-events contract (models/staging/web/_web__sources.yml): one row per raw
 -- event the mapping passes on (not an intraday copy, not an order or refund), read by
 -- base_web__events through canonical_raw('web', 'events'). Event names -> event types: docs/sources.md.
--- A projection: base_ga4__events computes every value once (the event type, the page path).
+-- A projection of base_ga4__events, which computes every value once, but the page path: its
+-- regular expression runs here, on the stored page_location, where DuckDB runs it once per distinct
+-- URL of a dictionary-encoded block instead of once per row (docs/decisions.md).
 {{ config(enabled=var('web_source') == 'ga4') }}
 
 with
@@ -24,7 +26,7 @@ final as (
         utm_source,
         utm_medium,
         utm_campaign,
-        page_path,
+        {{ url_path('page_location') }} as page_path,
         referrer,
         _source_file,
         _source_row_number,

@@ -1,15 +1,15 @@
 -- Every raw GA4 event row, flattened, with the canonical table it becomes (events, orders, refunds)
 -- or why the GA4 mapping itself drops it as a copy (is_tool_duplicate), the reason the mapping
 -- rejects it (source_quarantine_reason), and the values its readers take, final: the event type,
--- the page path, the utm fields, the amount. Grain: raw row. A table, rebuilt each run: the nested
--- files are parsed once per run, not once per reader (stg_ga4__events / __orders / __refunds, the
--- quarantine, the accounting, the erasure log), and each per-row rule (the page path's regular
--- expression, the event id's hash) runs once; the readers are projections. It stores only the
--- columns they read: writing a column of 10M rows costs more than computing most of them. The rows
--- of erased people leave it when the run ends (on-run-end, macros/parsed_raw_rows.sql). The days the
--- daily export holds come from a narrow scan of two columns of the raw files (macro
--- ga4_daily_export_days), not from a self-join on the flattened rows (docs/decisions.md: GA4 raw
--- rows are parsed once per run).
+-- the utm fields, the amount. Grain: raw row. A table, rebuilt each run: the nested files are
+-- parsed once per run, not once per reader (stg_ga4__events / __orders / __refunds, the
+-- quarantine, the accounting, the erasure log), and each per-row rule (the event id's hash) runs
+-- once. It stores only the columns they read: writing a column of 10M rows costs more than
+-- computing most of them. The page path is the exception, taken by stg_ga4__events from the stored
+-- page_location (docs/decisions.md). The rows of erased people leave it when the run ends
+-- (on-run-end, macros/parsed_raw_rows.sql). The days the daily export holds come from a narrow
+-- scan of two columns of the raw files (macro ga4_daily_export_days), not from a self-join on the
+-- flattened rows (docs/decisions.md: GA4 raw rows are parsed once per run).
 {{ config(enabled=var('web_source') == 'ga4', materialized='table') }}
 {#- sign-ups and unsubscribes come from the events only when email_source is web (else from Klaviyo,
     and these events are visits) -#}
@@ -135,7 +135,8 @@ final as (
         coalesce(manual_source, param_source) as utm_source,
         coalesce(manual_medium, param_medium) as utm_medium,
         coalesce(manual_campaign_name, param_campaign) as utm_campaign,
-        {{ url_path('page_location') }} as page_path,
+        -- stored as sent: its path is cheaper to take from the stored (dictionary-encoded) column
+        page_location,
         page_referrer as referrer,
         transaction_id,
         currency,
