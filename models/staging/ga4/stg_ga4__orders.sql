@@ -18,7 +18,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as email,
         occurred_at as ordered_at,
         currency,
-        coalesce(purchase_revenue, param_value) as amount,
+        amount,
         'completed' as status,
         loaded_at,
         _source_file,

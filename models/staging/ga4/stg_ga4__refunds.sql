@@ -14,7 +14,7 @@ final as (
         event_id as refund_id,
         transaction_id as order_id,
         occurred_at as refunded_at,
-        coalesce(refund_value, param_value) as amount,
+        amount,
         loaded_at,
         _source_file,
         _source_row_number,

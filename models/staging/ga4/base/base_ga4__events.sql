@@ -1,13 +1,21 @@
--- Every raw GA4 event row, flattened (the parameters read pulled out of event_params), with the
--- canonical table it becomes (events, orders, refunds) or why the GA4 mapping itself drops it as a
--- copy (is_tool_duplicate), and the reason the mapping rejects it (source_quarantine_reason).
--- Grain: raw row. A table, rebuilt each run: the nested files are parsed once per run, not once per
--- reader (stg_ga4__events / __orders / __refunds, the quarantine, the accounting, the erasure log);
--- the rows of erased people leave it when the run ends (on-run-end, macros/parsed_raw_rows.sql).
--- The days the daily export holds come from a narrow scan of two columns of the raw files (macro
--- ga4_daily_export_days), not from a self-join on the flattened rows (docs/decisions.md: GA4 raw
--- rows are parsed once per run).
+-- Every raw GA4 event row, flattened, with the canonical table it becomes (events, orders, refunds)
+-- or why the GA4 mapping itself drops it as a copy (is_tool_duplicate), the reason the mapping
+-- rejects it (source_quarantine_reason), and the values its readers take, final: the event type,
+-- the utm fields, the amount. Grain: raw row. A table, rebuilt each run: the nested files are
+-- parsed once per run, not once per reader (stg_ga4__events / __orders / __refunds, the
+-- quarantine, the accounting, the erasure log), and each per-row rule (the event id's hash) runs
+-- once. It stores only the columns they read: writing a column of 10M rows costs more than
+-- computing most of them. The page path is the exception, taken by stg_ga4__events from the stored
+-- page_location (docs/decisions.md). The rows of erased people leave it when the run ends
+-- (on-run-end, macros/parsed_raw_rows.sql). The days the daily export holds come from a narrow
+-- scan of two columns of the raw files (macro ga4_daily_export_days), not from a self-join on the
+-- flattened rows (docs/decisions.md: GA4 raw rows are parsed once per run).
 {{ config(enabled=var('web_source') == 'ga4', materialized='table') }}
+{#- sign-ups and unsubscribes come from the events only when email_source is web (else from Klaviyo,
+    and these events are visits) -#}
+{% set email_from_web = var('email_source') == 'web' %}
+{% set signup_events = web_event_names('signup') if email_from_web else [] %}
+{% set unsubscribe_events = web_event_names('unsubscribe') if email_from_web else [] %}
 
 with
 
@@ -89,7 +97,7 @@ mapped as (
         on flattened.event_date = days_in_daily_export.event_date
 ),
 
-final as (
+classified as (
     select
         *,
         becomes in ('intraday_copy', 'order_source_copy') as is_tool_duplicate,
@@ -100,6 +108,44 @@ final as (
             when becomes in ('orders', 'refunds') and transaction_id is null then 'missing_transaction_id'
         end as source_quarantine_reason
     from mapped
+),
+
+final as (
+    -- what the readers take, and nothing else (the flattened parameters that only feed these stay unstored)
+    select
+        _source_file,
+        _source_row_number,
+        becomes,
+        is_tool_duplicate,
+        source_quarantine_reason,
+        event_id,
+        case
+            when event_name in {{ sql_string_list(signup_events) }} then 'email_signup'
+            when event_name in {{ sql_string_list(unsubscribe_events) }} then 'email_unsubscribe'
+            when event_name = 'add_to_cart' then 'add_to_cart'
+            when event_name = 'begin_checkout' then 'checkout_started'
+            when event_name = 'login' then 'identify'
+            -- page_view, view_item (keeps the product page's path) and any other event: a visit
+            else 'page_view'
+        end as event_type,
+        user_pseudo_id,
+        user_id,
+        occurred_at,
+        loaded_at,
+        coalesce(manual_source, param_source) as utm_source,
+        coalesce(manual_medium, param_medium) as utm_medium,
+        coalesce(manual_campaign_name, param_campaign) as utm_campaign,
+        -- stored as sent: its path is cheaper to take from the stored (dictionary-encoded) column
+        page_location,
+        page_referrer as referrer,
+        transaction_id,
+        currency,
+        -- the ecommerce figure, else the value parameter
+        case
+            when becomes = 'orders' then coalesce(purchase_revenue, param_value)
+            when becomes = 'refunds' then coalesce(refund_value, param_value)
+        end as amount
+    from classified
 )
 
 select * from final
