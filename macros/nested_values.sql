@@ -14,8 +14,10 @@
 {% endmacro %}
 
 
+{#- An index into the list, found among its keys alone: a filter copies every matching struct, and
+    GA4's ten parameter lookups a row did so 2.5 times slower at 10M events (docs/decisions.md). -#}
 {% macro duckdb__list_value_for_key(list_column, key, value_field) %}
-    list_filter({{ list_column }}, lambda param: param.key = '{{ key }}')[1].value.{{ value_field }}
+    {{ list_column }}[list_position(list_transform({{ list_column }}, lambda param: param.key), '{{ key }}')].value.{{ value_field }}
 {% endmacro %}
 
 
