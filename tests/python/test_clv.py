@@ -337,18 +337,23 @@ def test_weighted_fit_counts_identical_buyers_like_separate_buyers() -> None:
     weighted = clv.fit_bgnbd([0, 1], [0.0, 1.0], [1.0, 2.0], min_repeat_buyers=1, weights=[2, 1])
     assert weighted == per_buyer
     model = weighted.model
-    assert model.log_likelihood == pytest.approx(hand_bgnbd_log_likelihood(model.r, model.alpha, model.a, model.b), rel=1e-9)
+    hand = hand_bgnbd_log_likelihood(model.r, model.alpha, model.a, model.b)
+    assert model.log_likelihood == pytest.approx(hand, rel=1e-9)
     point = np.array([1.0, 1.0, 1.0, 1.0])
-    assert clv.bgnbd_gradient(point, np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0]), np.array([2.0, 1.0])) == (
-        pytest.approx(clv.bgnbd_gradient(point, np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 1.0, 2.0])), rel=1e-12)
-    )
+    distinct = (np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    every_buyer = (np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 1.0, 2.0]))
+    weighted_gradient = clv.bgnbd_gradient(point, *distinct, np.array([2.0, 1.0]))
+    assert weighted_gradient == pytest.approx(clv.bgnbd_gradient(point, *every_buyer), rel=1e-12)
     # Gamma-Gamma: (x, m) = (1, 10) twice, (2, 30) and (3, 20) once; one-time buyers do not count
     buyers = [(1.0, 10.0), (1.0, 10.0), (2.0, 30.0), (3.0, 20.0)]
-    per_buyer_value = clv.fit_gamma_gamma([0, 1, 1, 2, 3], [float("nan"), 10.0, 10.0, 30.0, 20.0], min_repeat_buyers=1)
+    per_buyer_value = clv.fit_gamma_gamma(
+        [0, 1, 1, 2, 3], [float("nan"), 10.0, 10.0, 30.0, 20.0], min_repeat_buyers=1
+    )
     weighted_value = clv.fit_gamma_gamma([1, 2, 3], [10.0, 30.0, 20.0], min_repeat_buyers=1, weights=[2, 1, 1])
     assert weighted_value == per_buyer_value
-    p, q, gamma = weighted_value.model.p, weighted_value.model.q, weighted_value.model.gamma
-    assert weighted_value.model.log_likelihood == pytest.approx(hand_gamma_gamma_log_likelihood(p, q, gamma, buyers), rel=1e-9)
+    value_model = weighted_value.model
+    hand = hand_gamma_gamma_log_likelihood(value_model.p, value_model.q, value_model.gamma, buyers)
+    assert value_model.log_likelihood == pytest.approx(hand, rel=1e-9)
 
 
 def test_fit_is_the_same_whatever_the_order_of_the_buyers() -> None:
