@@ -14,6 +14,9 @@ Inputs per buyer, in one time unit (weeks by default, var clv_time_unit_days):
 The fit is run to convergence: analytic gradients, L-BFGS-B from several starts with its
 relative-reduction stop (ftol) switched off, then Newton steps; each fit reports whether it reached
 the maximum, the standard errors from the Hessian and the parameters the data barely identify.
+The likelihoods depend on a buyer only through the values above, so a fit runs over the distinct
+rows, each weighted by its number of buyers: with time in whole days, a store's many buyers share
+far fewer (x, t_x, T) (issue #18).
 
 Used by the dbt Python models in models/intermediate/clv/; the CLI fits a summary table in a
 built warehouse and prints the parameters.
@@ -87,8 +90,17 @@ def bgnbd_log_likelihood(
     return common + np.logaddexp(still_alive, dropped_out)
 
 
-def bgnbd_gradient(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """Summed gradient of the BG/NBD log-likelihood with respect to (r, alpha, a, b).
+def _summed(values: np.ndarray, weights: np.ndarray | None) -> float:
+    """Sum over rows, each counted `weights` times (once each without weights)."""
+    return values.sum() if weights is None else (weights * values).sum()
+
+
+def bgnbd_gradient(
+    params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, age: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Summed gradient of the BG/NBD log-likelihood with respect to (r, alpha, a, b), each row
+    counted `weights` times (its number of buyers; once without weights).
 
     Each buyer's likelihood is a mixture of the still-alive and dropped-out terms, so its gradient is
     their gradients weighted by each term's share of the likelihood.
@@ -115,7 +127,7 @@ def bgnbd_gradient(params: np.ndarray, frequency: np.ndarray, recency: np.ndarra
         alive_share * (digamma(b + x) - digamma(b) + digamma(a + b) - digamma(a + b + x))
         + dropout_share * (digamma(b_x_1) - digamma(b) + digamma(a + b) - digamma(a + b + x))
     )
-    return np.array([d_r.sum(), d_alpha.sum(), d_a.sum(), d_b.sum()])
+    return np.array([_summed(d_r, weights), _summed(d_alpha, weights), _summed(d_a, weights), _summed(d_b, weights)])
 
 
 def gamma_gamma_log_likelihood(params: np.ndarray, frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
@@ -129,15 +141,18 @@ def gamma_gamma_log_likelihood(params: np.ndarray, frequency: np.ndarray, moneta
     )
 
 
-def gamma_gamma_gradient(params: np.ndarray, frequency: np.ndarray, monetary: np.ndarray) -> np.ndarray:
-    """Summed gradient of the Gamma-Gamma log-likelihood with respect to (p, q, gamma)."""
+def gamma_gamma_gradient(
+    params: np.ndarray, frequency: np.ndarray, monetary: np.ndarray, weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Summed gradient of the Gamma-Gamma log-likelihood with respect to (p, q, gamma), each row
+    counted `weights` times (once without weights)."""
     p, q, gamma = params
     x, m = frequency, monetary
     digamma = special.digamma
     d_p = x * (digamma(p * x + q) - digamma(p * x) + np.log(m) + np.log(x) - np.log(gamma + m * x))
     d_q = digamma(p * x + q) - digamma(q) + np.log(gamma) - np.log(gamma + m * x)
     d_gamma = q / gamma - (p * x + q) / (gamma + m * x)
-    return np.array([d_p.sum(), d_q.sum(), d_gamma.sum()])
+    return np.array([_summed(d_p, weights), _summed(d_q, weights), _summed(d_gamma, weights)])
 
 
 @dataclass(frozen=True)
@@ -171,10 +186,11 @@ def _hessian(gradient, point: np.ndarray, step: float = 1e-4) -> np.ndarray:
 
 
 def _maximise(
-    log_likelihood, gradient, starts: list[np.ndarray], names: tuple[str, ...], buyers: int,
+    log_likelihood, gradient, starts: list[np.ndarray], names: tuple[str, ...], buyers: float,
     max_relative_standard_error: float,
 ) -> tuple[np.ndarray, float, FitDiagnostics]:
-    """Maximise a summed log-likelihood over log parameters from several starts, then polish by Newton.
+    """Maximise a log-likelihood summed over `buyers` buyers over log parameters from several
+    starts, then polish by Newton.
 
     The objective is the mean negative log-likelihood per buyer, so tolerances mean the same on a
     store of 100 buyers and of a million. L-BFGS-B's default ftol stops once an iteration gains less
@@ -187,7 +203,7 @@ def _maximise(
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
-        value = -float(np.sum(log_likelihood(params))) / buyers
+        value = -float(log_likelihood(params)) / buyers
         slope = -gradient(params) * params / buyers  # chain rule through params = exp(log_params)
         if not np.isfinite(value):
             return np.inf, np.zeros_like(log_params)
@@ -245,6 +261,11 @@ def _maximise(
                 break
         else:
             break
+        if np.array_equal(candidate, point):
+            # the step is below the floating-point spacing of the point: every further round would
+            # recompute this same point, Hessian and step (up to 100 times, each costing dozens of
+            # likelihood evaluations), so stopping here leaves the result bit for bit the same
+            break
         point, value = candidate, candidate_value
         hessian = _hessian(slope_only, point)
 
@@ -300,28 +321,62 @@ def _require_repeat_buyers(repeat_buyers: int, minimum: int, model: str) -> None
         )
 
 
+def _distinct_rows(
+    columns: tuple[np.ndarray, ...], weights: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The distinct rows of the columns in ascending order, each with the summed weight of its copies.
+
+    The sorted order also makes the fit's floating-point sums the same whatever order the buyers
+    arrive in.
+    """
+    order = np.lexsort(columns[::-1])
+    ordered = tuple(column[order] for column in columns)
+    first_of_run = np.zeros(len(order), dtype=bool)
+    first_of_run[:1] = True
+    for column in ordered:
+        first_of_run[1:] |= column[1:] != column[:-1]
+    firsts = np.flatnonzero(first_of_run)
+    return tuple(column[firsts] for column in ordered), np.add.reduceat(weights[order], firsts)
+
+
+def _buyer_weights(weights: np.ndarray | None, rows: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(rows)
+    counts = np.asarray(weights, dtype=float)
+    if counts.shape != (rows,) or np.any(counts < 0):
+        raise ValueError(f"weights must be {rows} non-negative buyer counts, one per row")
+    return counts
+
+
 def fit_bgnbd(
     frequency: np.ndarray, recency: np.ndarray, age: np.ndarray, min_repeat_buyers: int = 20,
     max_relative_standard_error: float = DEFAULT_MAX_RELATIVE_STANDARD_ERROR,
+    weights: np.ndarray | None = None,
 ) -> Fit:
-    """Maximum-likelihood BG/NBD parameters for the buyers' (x, t_x, T), with how far to trust them."""
+    """Maximum-likelihood BG/NBD parameters for the buyers' (x, t_x, T), with how far to trust them.
+
+    One row per buyer, or per group of identical buyers with `weights` giving each row's buyers.
+    """
     x, t_x, big_t = (np.asarray(values, dtype=float) for values in (frequency, recency, age))
-    _require_repeat_buyers(int((x > 0).sum()), min_repeat_buyers, "BG/NBD")
+    buyer_weights = _buyer_weights(weights, len(x))
+    _require_repeat_buyers(int(buyer_weights[x > 0].sum()), min_repeat_buyers, "BG/NBD")
     if np.any(big_t < 0) or np.any(t_x > big_t):
         raise FitError("recency and age must satisfy 0 <= recency <= age: orders after the calibration end?")
+    (x, t_x, big_t), buyer_weights = _distinct_rows((x, t_x, big_t), buyer_weights)
+    buyers = float(buyer_weights.sum())
     # Starts spread over the shapes a store can have; the purchase-rate scale alpha follows from the
     # observed repeat rate (mean rate of the gamma = r / alpha), so no start is far off in scale.
-    repeat_rate = max(float(x.sum()) / max(float(big_t.sum()), 1e-9), 1e-6)
+    repeat_rate = max(float(_summed(x, buyer_weights)) / max(float(_summed(big_t, buyer_weights)), 1e-9), 1e-6)
     starts = [
-        np.array([1.0, max(float(big_t.mean()), 1.0), 1.0, 1.0]),  # the paper's scale
+        np.array([1.0, max(float(_summed(big_t, buyer_weights)) / buyers, 1.0), 1.0, 1.0]),  # the paper's scale
         np.array([0.25, 0.25 / repeat_rate, 0.8, 2.5]),  # CDNOW-like: moderate dropout
         np.array([1.0, 1.0 / repeat_rate, 0.01, 10.0]),  # hardly anyone drops out (the ridge)
         np.array([0.5, 0.5 / repeat_rate, 2.0, 0.5]),  # most drop out soon
     ]
     params, log_likelihood, diagnostics = _maximise(
-        lambda params: bgnbd_log_likelihood(params, x, t_x, big_t),
-        lambda params: bgnbd_gradient(params, x, t_x, big_t),
-        starts, ("r", "alpha", "a", "b"), len(x), max_relative_standard_error,
+        lambda params: _summed(bgnbd_log_likelihood(params, x, t_x, big_t), buyer_weights),
+        lambda params: bgnbd_gradient(params, x, t_x, big_t, buyer_weights),
+        starts, ("r", "alpha", "a", "b"), buyers, max_relative_standard_error,
     )
     r, alpha, a, b = (float(value) for value in params)
     return Fit(BgNbd(r=r, alpha=alpha, a=a, b=b, log_likelihood=log_likelihood), diagnostics)
@@ -330,13 +385,19 @@ def fit_bgnbd(
 def fit_gamma_gamma(
     frequency: np.ndarray, monetary: np.ndarray, min_repeat_buyers: int = 20,
     max_relative_standard_error: float = DEFAULT_MAX_RELATIVE_STANDARD_ERROR,
+    weights: np.ndarray | None = None,
 ) -> Fit:
-    """Maximum-likelihood Gamma-Gamma parameters on repeat buyers with a positive mean spend."""
+    """Maximum-likelihood Gamma-Gamma parameters on repeat buyers with a positive mean spend.
+
+    One row per buyer, or per group of identical buyers with `weights` giving each row's buyers.
+    """
     x, m = np.asarray(frequency, dtype=float), np.asarray(monetary, dtype=float)
+    buyer_weights = _buyer_weights(weights, len(x))
     usable = (x > 0) & (m > 0)
-    _require_repeat_buyers(int(usable.sum()), min_repeat_buyers, "Gamma-Gamma")
-    x, m = x[usable], m[usable]
-    mean_spend = max(float(m.mean()), 1e-6)
+    _require_repeat_buyers(int(buyer_weights[usable].sum()), min_repeat_buyers, "Gamma-Gamma")
+    (x, m), buyer_weights = _distinct_rows((x[usable], m[usable]), buyer_weights[usable])
+    buyers = float(buyer_weights.sum())
+    mean_spend = max(float(_summed(m, buyer_weights)) / buyers, 1e-6)
     # the population mean spend is p * gamma / (q - 1): each start keeps it at the observed mean
     starts = [
         np.array([1.0, 1.0, mean_spend]),
@@ -344,9 +405,9 @@ def fit_gamma_gamma(
         np.array([2.0, 10.0, mean_spend * 9 / 2]),
     ]
     params, log_likelihood, diagnostics = _maximise(
-        lambda params: gamma_gamma_log_likelihood(params, x, m),
-        lambda params: gamma_gamma_gradient(params, x, m),
-        starts, ("p", "q", "gamma"), len(x), max_relative_standard_error,
+        lambda params: _summed(gamma_gamma_log_likelihood(params, x, m), buyer_weights),
+        lambda params: gamma_gamma_gradient(params, x, m, buyer_weights),
+        starts, ("p", "q", "gamma"), buyers, max_relative_standard_error,
     )
     p, q, gamma = (float(value) for value in params)
     return Fit(GammaGamma(p=p, q=q, gamma=gamma, log_likelihood=log_likelihood), diagnostics)

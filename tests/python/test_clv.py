@@ -303,3 +303,65 @@ def test_analytic_gradients_match_finite_differences() -> None:
     point = np.array([6.0, 3.5, 15.0])
     numeric = optimize.approx_fprime(point, lambda p: clv.gamma_gamma_log_likelihood(p, frequency, monetary).sum(), 1e-7)
     assert clv.gamma_gamma_gradient(point, frequency, monetary) == pytest.approx(numeric, rel=1e-4, abs=1e-4)
+
+
+def hand_bgnbd_log_likelihood(r: float, alpha: float, a: float, b: float) -> float:
+    """The paper's BG/NBD likelihood (Fader, Hardie & Lee 2005, eq. 6) of three buyers worked by hand:
+    (x, t_x, T) = (0, 0, 1) twice and (1, 1, 2) once. With Gamma(r+1)/Gamma(r) = r,
+    B(a, b+1)/B(a, b) = b/(a+b) and B(a+1, b)/B(a, b) = a/(a+b):
+      x = 0, T = 1:          (alpha / (alpha+1))^r
+      x = 1, t_x = 1, T = 2: r alpha^r [b/(a+b) / (alpha+2)^(r+1) + a/(a+b) / (alpha+1)^(r+1)]
+    At r = alpha = a = b = 1: 2 ln(1/2) + ln(1/18 + 1/8) = ln(13/288)."""
+    one_time = r * (math.log(alpha) - math.log(alpha + 1))
+    # on the log scale, as a three-buyer fit may end at the edge of the range (alpha = 1e4)
+    repeat = math.log(r) + r * math.log(alpha) + float(np.logaddexp(
+        math.log(b / (a + b)) - (r + 1) * math.log(alpha + 2), math.log(a / (a + b)) - (r + 1) * math.log(alpha + 1)
+    ))
+    return 2 * one_time + repeat
+
+
+def hand_gamma_gamma_log_likelihood(p: float, q: float, gamma: float, buyers: list[tuple[float, float]]) -> float:
+    """Fader & Hardie (2013), eq. 4, term by term, for (x, m) pairs."""
+    return sum(
+        math.lgamma(p * x + q) - math.lgamma(p * x) - math.lgamma(q) + q * math.log(gamma)
+        + (p * x - 1) * math.log(m) + p * x * math.log(x) - (p * x + q) * math.log(gamma + m * x)
+        for x, m in buyers
+    )
+
+
+def test_weighted_fit_counts_identical_buyers_like_separate_buyers() -> None:
+    # issue #18: the fit runs over distinct (x, t_x, T) weighted by their number of buyers; it must
+    # be the same fit, with the same log-likelihood, as one row per buyer
+    assert hand_bgnbd_log_likelihood(1.0, 1.0, 1.0, 1.0) == pytest.approx(math.log(13 / 288), rel=1e-12)
+    per_buyer = clv.fit_bgnbd([0, 0, 1], [0.0, 0.0, 1.0], [1.0, 1.0, 2.0], min_repeat_buyers=1)
+    weighted = clv.fit_bgnbd([0, 1], [0.0, 1.0], [1.0, 2.0], min_repeat_buyers=1, weights=[2, 1])
+    assert weighted == per_buyer
+    model = weighted.model
+    hand = hand_bgnbd_log_likelihood(model.r, model.alpha, model.a, model.b)
+    assert model.log_likelihood == pytest.approx(hand, rel=1e-9)
+    point = np.array([1.0, 1.0, 1.0, 1.0])
+    distinct = (np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    every_buyer = (np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 1.0, 2.0]))
+    weighted_gradient = clv.bgnbd_gradient(point, *distinct, np.array([2.0, 1.0]))
+    assert weighted_gradient == pytest.approx(clv.bgnbd_gradient(point, *every_buyer), rel=1e-12)
+    # Gamma-Gamma: (x, m) = (1, 10) twice, (2, 30) and (3, 20) once; one-time buyers do not count
+    buyers = [(1.0, 10.0), (1.0, 10.0), (2.0, 30.0), (3.0, 20.0)]
+    per_buyer_value = clv.fit_gamma_gamma(
+        [0, 1, 1, 2, 3], [float("nan"), 10.0, 10.0, 30.0, 20.0], min_repeat_buyers=1
+    )
+    weighted_value = clv.fit_gamma_gamma([1, 2, 3], [10.0, 30.0, 20.0], min_repeat_buyers=1, weights=[2, 1, 1])
+    assert weighted_value == per_buyer_value
+    value_model = weighted_value.model
+    hand = hand_gamma_gamma_log_likelihood(value_model.p, value_model.q, value_model.gamma, buyers)
+    assert value_model.log_likelihood == pytest.approx(hand, rel=1e-9)
+
+
+def test_fit_is_the_same_whatever_the_order_of_the_buyers() -> None:
+    # the models no longer sort the buyers: the fit orders the distinct rows itself, so its
+    # floating-point sums, and so every digit of the result, cannot depend on the arrival order
+    x, t_x, big_t = simulated_bgnbd_buyers(3000, r=0.3, alpha=5.0, a=0.8, b=2.5, seed=3)
+    t_x, big_t = np.round(t_x * 7) / 7, np.round(big_t * 7) / 7  # whole days, in weeks, as the summary has them
+    shuffled = np.random.default_rng(4).permutation(len(x))
+    assert clv.fit_bgnbd(x, t_x, big_t) == clv.fit_bgnbd(x[shuffled], t_x[shuffled], big_t[shuffled])
+    monetary = np.where(x > 0, np.round(np.random.default_rng(5).gamma(4.0, 10.0, len(x)), 2), np.nan)
+    assert clv.fit_gamma_gamma(x, monetary) == clv.fit_gamma_gamma(x[shuffled], monetary[shuffled])

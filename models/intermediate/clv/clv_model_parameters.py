@@ -65,8 +65,9 @@ def model(dbt, session):
     time_unit_days = float(settings["clv_time_unit_days"])
     max_relative_standard_error = float(settings["clv_max_relative_standard_error"])
 
-    # a fixed row order makes the floating-point sums, and so the fit, identical on every build
-    summary = dbt.ref("int_buyer_repeat_summary").order("person_id").df()
+    # no order needed: the fit sorts the distinct buyer rows itself (scripts/clv.py), so its
+    # floating-point sums, and so the fit, are identical on every build
+    summary = dbt.ref("int_buyer_repeat_summary").df()
     calibration_end_date = summary["calibration_end_date"].max() if len(summary) else None
     x = summary["frequency"].to_numpy(dtype=float)
     rows = [

@@ -18,8 +18,9 @@ def model(dbt, session):
     settings = dbt.config.get("meta")
     min_repeat_buyers = int(settings["clv_min_repeat_buyers"])
     max_relative_standard_error = float(settings["clv_max_relative_standard_error"])
-    # a fixed row order makes the floating-point sums, and so the fit, identical on every build
-    summary = dbt.ref("int_buyer_holdout_summary").order("person_id").df()
+    # no order needed: the fit sorts the distinct buyer rows itself (scripts/clv.py), so its
+    # floating-point sums, and so the fit, are identical on every build
+    summary = dbt.ref("int_buyer_holdout_summary").df()
     x = summary["frequency"].to_numpy(float)
     t_x = summary["recency"].to_numpy(float)
     big_t = summary["age"].to_numpy(float)
