@@ -300,8 +300,8 @@ def markdown(results: list[dict]) -> str:
 
 
 def fixed_cell(result: dict) -> str:
-    """The fixed cost with the parse kept, and the cold one (a whole parse); results before 2026-12-06
-    hold only the cold one, unit tests included."""
+    """The fixed cost with the parse kept, and the cold one (a whole parse); older results hold only
+    the cold one, unit tests included."""
     cold = result.get("fixed_cost_cold_parse")
     return f'{result["fixed_cost"]["wall_s"]} (cold {cold["wall_s"]})' if cold else str(result["fixed_cost"]["wall_s"])
 
@@ -337,11 +337,12 @@ def write_docs() -> None:
         f"\n\n{markdown(results)}\n\n"
         "The floor is one DuckDB query reading every event and order once (per-person counts, first and "
         "last timestamps, net revenue): the least work any implementation must do. The fixed cost is the same "
-        "build on an empty store (dbt's own work: ~270 nodes, connections, and parsing) into a new DuckDB file, "
-        "measured as a scheduled refresh runs it: the target path and so dbt's partial parse kept from a first "
+        "build on an empty store (dbt's own work: ~250 nodes, connections, and parsing) into a new DuckDB file, "
+        "measured as a scheduled refresh runs it: the target path, and so dbt's partial parse, kept from a first "
         "build; in brackets that first build (\"cold\": the whole project parsed, as a first run or a changed "
-        "project pays). Since 2026-12-06 the bench's builds leave out dbt's unit tests as the refresh does "
-        "(they run in `make test`); a row before that shows one figure, cold and with the unit tests. Peak memory is the "
+        "project pays). In such rows every build leaves out dbt's unit tests, as the refresh does (they run in "
+        "`make test`). A row whose fixed cost is one figure was measured before that (issue #18): the figure is "
+        "the cold one, and every build of the row ran the unit tests. Peak memory is the "
         "build process's (DuckDB runs in it). Incremental: one `dbt build` (models and tests) after "
         "`generate_data.py --append-day` on the fully built file, a single run (\"-\": measured before "
         "incremental staging existed). The pandas peer (`scripts/pandas_peer.py`, issue #18): people per "
