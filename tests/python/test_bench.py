@@ -39,7 +39,8 @@ def benched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_result_has_every_field(benched: tuple[Path, dict]) -> None:
     _, result = benched
     assert set(result) == {"date", "events", "seed", "runs", "floor", "full_build", "pandas_peer", "fixed_cost",
-                           "fixed_cost_cold_parse", "incremental_refresh", "incremental_rows_staged", "incremental_over_full",
+                           "fixed_cost_cold_parse", "incremental_refresh", "incremental_rows_staged",
+                           "incremental_over_full",
                            "events_per_second_full", "full_over_floor", "peer_over_full", "slowest_nodes",
                            "duckdb_memory_limit", "machine"}
     for measure in ("floor", "full_build", "pandas_peer", "fixed_cost", "fixed_cost_cold_parse", "incremental_refresh"):
