@@ -34,7 +34,7 @@ import duckdb
 SCRIPTS = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
-from build import INCREMENTAL_STAGING, warehouse_path  # noqa: E402
+from build import INCREMENTAL_STAGING, REFRESH_EXCLUDES, warehouse_path  # noqa: E402
 from hash_key import hash_key_problem  # noqa: E402
 from preflight import EXIT_FILE_FAULT, check_raw_store, parse_vars  # noqa: E402
 from published_marts import marts_to_publish  # noqa: E402
@@ -270,7 +270,7 @@ def refresh(raw_dir: Path, working: Path, served: Path, exports: Path, run_log: 
         if run_step([sys.executable, str(SCRIPTS / "validate.py"), "--suite", "raw", "--raw-dir", str(raw_dir), *var_args],
                     env).returncode != 0:
             raise RefreshFailed("audit failed: a fatal raw expectation failed (see the table above)")
-        dbt_args = ["--", "--full-refresh"] if full_refresh else []
+        dbt_args = ["--", *REFRESH_EXCLUDES, *(["--full-refresh"] if full_refresh else [])]
         if run_step([sys.executable, str(SCRIPTS / "build.py"), "--raw-dir", str(raw_dir), *var_args, *dbt_args],
                     env).returncode != 0:
             raise RefreshFailed("build failed: dbt build or a dbt test failed (see the dbt output above)")

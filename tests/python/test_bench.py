@@ -39,10 +39,11 @@ def benched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_result_has_every_field(benched: tuple[Path, dict]) -> None:
     _, result = benched
     assert set(result) == {"date", "events", "seed", "runs", "floor", "full_build", "pandas_peer", "fixed_cost",
-                           "incremental_refresh", "incremental_rows_staged", "incremental_over_full",
+                           "fixed_cost_cold_parse", "incremental_refresh", "incremental_rows_staged",
+                           "incremental_over_full",
                            "events_per_second_full", "full_over_floor", "peer_over_full", "slowest_nodes",
                            "duckdb_memory_limit", "machine"}
-    for measure in ("floor", "full_build", "pandas_peer", "fixed_cost", "incremental_refresh"):
+    for measure in ("floor", "full_build", "pandas_peer", "fixed_cost", "fixed_cost_cold_parse", "incremental_refresh"):
         assert set(result[measure]) == MEASURE and all(result[measure][k] > 0 for k in MEASURE)
     assert result["runs"] == 1 and result["events"] > 2000
     assert result["full_over_floor"] == round(result["full_build"]["wall_s"] / result["floor"]["wall_s"], 1)

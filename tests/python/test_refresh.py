@@ -27,6 +27,8 @@ NEW_ORDER = "oZ1,cZ,,2025-03-30 10:00:00,USD,12.00,completed,2025-03-30 11:00:00
 def refresh(work: Path, raw: Path, *dbt_vars: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CUSTOMER_LEVELS_DB": str(work / "working.duckdb"), "DBT_TARGET_PATH": str(work / "target"),
            "DBT_LOG_PATH": str(work / "dbt_logs")}
+    # the refresh leaves dbt's unit tests out itself (build.REFRESH_EXCLUDES), not through conftest's variable
+    env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
     var_args = [arg for item in dbt_vars for arg in ("--var", item)]
     with timed_build(f"refresh.py {work.name} {raw.name} {' '.join(dbt_vars)}".strip()):
         return subprocess.run([sys.executable, str(REFRESH), "--raw-dir", str(raw), "--served",
@@ -48,6 +50,14 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = refresh(work, store_with(work, "v1"))
     assert result.returncode == 0, result.stderr[-3000:]
     return work
+
+
+def test_refresh_builds_without_dbt_unit_tests(published: Path) -> None:
+    """A scheduled refresh runs models, seeds and data tests; dbt's unit tests (rules on inline rows,
+    the same on every store) run in `make test`, not in every refresh (issue #18's fixed cost)."""
+    results = json.loads((published / "target" / "run_results.json").read_text())["results"]
+    kinds = {result["unique_id"].split(".")[0] for result in results}
+    assert {"model", "seed", "test"} <= kinds and "unit_test" not in kinds
 
 
 def test_publish_writes_served_file_exports_and_run_record(published: Path) -> None:
